@@ -322,6 +322,15 @@ async fn apply_one(conn: &mut PgConnection, m: &Migration) -> Result<(), Migrate
     let mut tx = conn.begin().await.map_err(|_| lost(""))?;
     if let Err(e) = sqlx::raw_sql(m.sql).execute(&mut *tx).await {
         return Err(match e {
+            // Classes 08 (connection exception) and 57 (operator intervention, e.g. a
+            // terminated backend or a server shutting down) mean the session is gone.
+            sqlx::Error::Database(db)
+                if db
+                    .code()
+                    .is_some_and(|c| c.starts_with("08") || c.starts_with("57")) =>
+            {
+                lost("")
+            }
             sqlx::Error::Database(db) => MigrateError::Failed {
                 version: m.version,
                 name: m.name.to_string(),

@@ -29,6 +29,9 @@ pub struct ClusterOptions {
     /// `fsync` stays on for a cluster that holds real data; throwaway test clusters turn it off.
     pub durable: bool,
     pub port: u16,
+    /// Also listen on 127.0.0.1 (password auth), never on another interface. Off for the
+    /// embedded cluster, which is reached through its private socket only.
+    pub loopback_tcp: bool,
 }
 
 impl Default for ClusterOptions {
@@ -36,6 +39,7 @@ impl Default for ClusterOptions {
         Self {
             durable: true,
             port: DEFAULT_PORT,
+            loopback_tcp: false,
         }
     }
 }
@@ -144,12 +148,7 @@ impl Cluster {
             self.init()?;
         }
         self.make_private_dir(&self.socket_dir)?;
-        // A server killed with SIGKILL leaves postmaster.pid behind; its pid may since belong to
-        // another process, which would make the new server refuse to start.
-        let pid_file = self.data_dir.join("postmaster.pid");
-        if pid_file.exists() {
-            fs::remove_file(&pid_file).ctx(|| format!("removing stale {}", pid_file.display()))?;
-        }
+        self.remove_stale_lock_files()?;
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             match self.spawn_and_wait(deadline) {
@@ -185,6 +184,26 @@ impl Cluster {
         Ok(true)
     }
 
+    /// A server killed with SIGKILL leaves postmaster.pid and the socket's lock file behind.
+    /// Their pid may since belong to another process, or to the unreaped zombie of the killed
+    /// server, and either makes a new server refuse to start. We only get here under our lock
+    /// with no live server for this data directory, and the socket directory is private to
+    /// this cluster, so they are stale.
+    fn remove_stale_lock_files(&self) -> Result<(), PgError> {
+        let socket = self
+            .socket_dir
+            .join(format!(".s.PGSQL.{}", self.options.port));
+        let socket_lock = self
+            .socket_dir
+            .join(format!(".s.PGSQL.{}.lock", self.options.port));
+        for stale in [self.data_dir.join("postmaster.pid"), socket_lock, socket] {
+            if fs::symlink_metadata(&stale).is_ok() {
+                fs::remove_file(&stale).ctx(|| format!("removing stale {}", stale.display()))?;
+            }
+        }
+        Ok(())
+    }
+
     fn lock(&self) -> Result<File, PgError> {
         fs::create_dir_all(&self.home).ctx(|| format!("creating {}", self.home.display()))?;
         let path = self.home.join("pg.lock");
@@ -216,14 +235,12 @@ impl Cluster {
             fs::remove_dir_all(&scratch).ctx(|| format!("removing {}", scratch.display()))?;
         }
         let mut cmd = Command::new(self.bins.program("initdb"));
-        cmd.arg("-D").arg(&scratch).args([
-            "-U",
-            SUPERUSER,
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--locale=C",
-        ]);
+        cmd.arg("-D")
+            .arg(&scratch)
+            .args(["-U", SUPERUSER, "-E", "UTF8", "--locale=C"]);
+        // The socket directory is private, so local connections may trust; TCP, which only
+        // test clusters turn on (loopback only), asks for a password.
+        cmd.args(["--auth-local=trust", "--auth-host=scram-sha-256"]);
         if !self.options.durable {
             cmd.arg("--no-sync");
         }
@@ -238,10 +255,15 @@ impl Cluster {
 
     fn settings(&self) -> String {
         let durable = if self.options.durable { "on" } else { "off" };
+        let listen = if self.options.loopback_tcp {
+            "127.0.0.1"
+        } else {
+            ""
+        };
         let mut s = format!(
-            "\n# Added by soleflip: a private server reachable only through its unix socket,\n\
-             # whose directory (given with -k at start) only the server's user may enter.\n\
-             listen_addresses = ''\n\
+            "\n# Added by soleflip: a private server reachable through its unix socket, whose\n\
+             # directory (given with -k at start) only the server's user may enter.\n\
+             listen_addresses = '{listen}'\n\
              unix_socket_permissions = 0700\n\
              fsync = {durable}\n\
              synchronous_commit = {durable}\n\
@@ -340,6 +362,14 @@ impl Cluster {
 
     /// Creates `dir` with mode 0700, owned by the server's user.
     fn make_private_dir(&self, dir: &Path) -> Result<(), PgError> {
+        if let Some(parent) = dir.parent().filter(|p| !p.is_dir()) {
+            // Parents stay enterable (0755) so that the server's user can reach `dir`.
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o755)
+                .create(parent)
+                .ctx(|| format!("creating {}", parent.display()))?;
+        }
         if !dir.is_dir() {
             fs::DirBuilder::new()
                 .recursive(true)

@@ -8,7 +8,7 @@ use crate::cluster::{Cluster, ClusterOptions};
 use crate::error::{IoContext, PgError};
 
 /// A cluster for one test run: created in a fresh directory under the system temp dir with
-/// `fsync` off, and removed (server killed, files deleted) when the process that created it
+/// `fsync` off, listening on its socket and on a free port of 127.0.0.1 (password auth), and removed (server killed, files deleted) when the process that created it
 /// exits, however it exits.
 ///
 /// The clean-up is done by a small watchdog shell whose stdin is a pipe held by this value: the
@@ -35,7 +35,8 @@ impl ThrowawayCluster {
         }
         let options = ClusterOptions {
             durable: false,
-            ..ClusterOptions::default()
+            port: free_port()?,
+            loopback_tcp: true,
         };
         let cluster = Cluster::open(&dir, bins, options)?;
         let watchdog = spawn_watchdog(&dir, cluster.data_dir())?;
@@ -54,6 +55,16 @@ impl ThrowawayCluster {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
+}
+
+/// A port nobody listens on right now on 127.0.0.1.
+fn free_port() -> Result<u16, PgError> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
+        .ctx(|| "finding a free port on 127.0.0.1".to_string())?;
+    let addr = listener
+        .local_addr()
+        .ctx(|| "reading the free port".to_string())?;
+    Ok(addr.port())
 }
 
 fn spawn_watchdog(dir: &Path, data_dir: &Path) -> Result<ChildStdin, PgError> {

@@ -175,3 +175,18 @@ async fn exec(conn: &mut PgConnection, sql: &str) {
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
+
+/// `postgresql://USER:PASSWORD@127.0.0.1:PORT/DB` for the throwaway cluster's loopback TCP
+/// listener (None when the tests use a given server).
+pub fn tcp_url(user: &str, password: &str, database: &str) -> Option<String> {
+    let cluster = server().cluster()?.cluster();
+    Some(format!(
+        "postgresql://{user}:{password}@127.0.0.1:{}/{database}",
+        cluster.port()
+    ))
+}
+
+/// Runs one SQL script on the server's maintenance database.
+pub async fn admin_exec(sql: &str) {
+    exec(&mut server().admin().await, sql).await;
+}

@@ -1,0 +1,109 @@
+//! The command line, as clap declares it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "soleflip",
+    version,
+    about = "SoleFlip: the operations system for sneaker resellers, on one PostgreSQL database",
+    long_about = "SoleFlip: the operations system for sneaker resellers, on one PostgreSQL \
+                  database.\n\nWithout --database-url or DATABASE_URL it uses a private \
+                  PostgreSQL cluster in its home directory, started on demand.",
+    after_help = "Exit codes: 0 ok, 1 failure, 2 drift (database differs from its migrations), \
+                  3 server stopped (pg status)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// PostgreSQL server to use instead of the embedded one (also DATABASE_URL, then .env).
+    /// SQLAlchemy forms such as postgresql+asyncpg:// are accepted. Prefer the environment: a
+    /// password on the command line is visible to other users.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// SoleFlip home directory, holding the embedded cluster [env: SOLEFLIP_HOME] [default: ./.soleflip]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The embedded PostgreSQL server: start, stop, status, url
+    #[command(subcommand)]
+    Pg(PgCommand),
+    /// The database: up, migrate, status, verify, reset
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Users and their passwords
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PgCommand {
+    /// Create the embedded cluster if needed and start it
+    Start,
+    /// Stop the embedded server (committed data is kept)
+    Stop,
+    /// Show whether the embedded server runs, and where (exit 3 when stopped)
+    Status,
+    /// Print a connection URL for psql
+    Url,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Create the database if needed, migrate it, verify it and print the report
+    Up {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Apply pending migrations
+    Migrate {
+        /// Stop after this migration version
+        #[arg(long, value_name = "VERSION")]
+        to: Option<i64>,
+    },
+    /// List applied and pending migrations
+    Status {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Compare the database with what its migrations promise (exit 2 on drift)
+    Verify {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Drop and recreate the database, then migrate it
+    Reset {
+        /// Really drop the database
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Set a user's password (argon2id); prompts twice, or reads one line with --stdin
+    SetPassword {
+        /// Username or email
+        name: String,
+        /// Read the password from standard input instead of prompting
+        #[arg(long)]
+        stdin: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}

@@ -1,0 +1,38 @@
+# Shared by scripts/up.sh and scripts/test.sh: make sure what SoleFlip needs is on the machine,
+# installing it where we can (root on Debian/Ubuntu) and saying exactly what to install where
+# we cannot.
+
+die() { printf 'soleflip setup: %s\n' "$*" >&2; exit 1; }
+
+# Cargo, with the toolchain pinned in rust-toolchain.toml.
+ensure_rust() {
+    command -v cargo >/dev/null 2>&1 \
+        || die "cargo not found: install Rust 1.95+ (https://rustup.rs, or apt-get install -y cargo)"
+}
+
+# PostgreSQL 14+ server binaries, found the way soleflip finds them.
+pg_bindir() {
+    if [ -n "${SOLEFLIP_PG_BINDIR:-}" ]; then echo "$SOLEFLIP_PG_BINDIR"; return; fi
+    if command -v pg_config >/dev/null 2>&1; then
+        d=$(pg_config --bindir 2>/dev/null || true)
+        if [ -x "$d/postgres" ]; then echo "$d"; return; fi
+    fi
+    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -n -r); do
+        if [ -x "$d/postgres" ]; then echo "$d"; return; fi
+    done
+    if command -v postgres >/dev/null 2>&1; then dirname "$(command -v postgres)"; fi
+}
+
+ensure_postgres() {
+    # A given server needs no local binaries for the main job.
+    if [ -n "$(pg_bindir)" ]; then return; fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "soleflip setup: installing PostgreSQL (apt-get install -y postgresql)" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 \
+            && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2 \
+            || die "apt-get install -y postgresql failed"
+        [ -n "$(pg_bindir)" ] || die "PostgreSQL was installed but its server binaries were not found"
+        return
+    fi
+    die "PostgreSQL 14+ server binaries not found: install them (sudo apt-get install -y postgresql), point SOLEFLIP_PG_BINDIR at them, or set DATABASE_URL to an existing server"
+}
