@@ -57,7 +57,7 @@ impl DbTarget {
         let mut shown = parsed.clone();
         let password = parsed
             .password()
-            .map(|p| percent_decode(p))
+            .map(percent_decode)
             .filter(|p| !p.is_empty());
         if password.is_some() {
             let _ = shown.set_password(Some("***"));
