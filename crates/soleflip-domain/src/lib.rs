@@ -1,3 +1,5 @@
 //! Pure business rules of SoleFlip, with no I/O: sizes (parse, convert, standardize) and,
 //! later, money, fees and identifiers. Depends on no other SoleFlip crate and on nothing that
 //! touches a file, a socket or a database.
+
+pub mod sizes;

@@ -1,0 +1,67 @@
+//! Shoe and apparel sizes: parse a size string, convert it on a brand's chart, and give the
+//! standardized EU value the database stores.
+//!
+//! This module owns the size grammar, the brand families and the charts in `data/sizes/*.csv`
+//! (embedded at compile time, read once, every row with a source and a confidence mark). It
+//! does no I/O and uses no floats: values are exact multiples of 1/2, 1/3 or 1/4
+//! ([`SizeValue`]), so adidas `EU 44 2/3` stays exact and only rounds (to `44.7`) for a
+//! `numeric(4,1)` column.
+//!
+//! Rules (from `DOMAIN.md` §3 and §9), each a refusal rather than a guess:
+//! - A number without a system is read by its source. StockX: up to 20 is US of the product's
+//!   cohort (men's if none). European retailer feeds and `Gr.`: 15 and up is EU. Anywhere, 30
+//!   and up is EU. Otherwise it is [`SizeError::Ambiguous`] with every reading (`10`: US 10 or
+//!   UK 10; `25`: EU 25 or CM 25).
+//! - Empty, `N/A` and `-` are [`SizeError::Missing`] (no size given), apart from
+//!   [`SizeError::Unparsable`] (text that is not a size).
+//! - StockX's `UK 6 (EU 39)` is the bracketed size; with a brand in the [`Context`], the two
+//!   labels must agree on its chart, as must the two numbers of `12W / 10.5M`.
+//! - A label's own cohort marker (`W`, `M`, `Y`, `C`, `J`) wins over the caller's hint. `C` up to
+//!   10 is toddler, `10.5C`–`13.5C` and `1Y`–`3Y` pre-school, `3.5Y`–`7Y` grade school.
+//!   A US size with no marker is unisex, read on the men's scale.
+//! - `.33`/`.67` and `⅓`/`⅔` are thirds; `.3`/`.7` are thirds on EU only (that is how a
+//!   `numeric(4,1)` column writes them back).
+//! - UK, US, CM, JP and KR never convert without a brand: brands put the same label on
+//!   different feet (UK 9 is US 10 at Nike, US 9.5 at adidas). Only an EU label standardizes
+//!   without one, to itself.
+//! - A label naming two chart rows (Nike UK 6 is US 6.5 and US 7; Nike CM 24 is US 5.5 and 6)
+//!   converts to [`ConvertError::Ambiguous`] with both, for a person to decide.
+//! - Kids' sizes convert only where the brand has a sourced rule (Nike grade school); women's
+//!   only where it has a women's column or offset. GS and men's share numbers 3.5–7 but are
+//!   different products; the cohort keeps them apart.
+//! - The standardized value is the EU size on the brand's chart. Every chart's EU column
+//!   strictly increases, so different rows never share a value and every label of one row
+//!   gets the same one.
+//!
+//! ```
+//! use soleflip_domain::sizes::{self, BrandFamily, Context, Source};
+//!
+//! let ctx = Context::default().with_source(Source::StockX);
+//! let size = sizes::parse("10.5", &ctx).unwrap();
+//! assert_eq!(size.to_string(), "US M 10.5");
+//! let eu = size.standardize(Some(BrandFamily::Adidas)).unwrap();
+//! assert_eq!((eu.eu.to_string(), eu.decimal()), ("44 2/3".to_string(), "44.7".to_string()));
+//! ```
+
+mod brand;
+mod chart;
+mod convert;
+mod model;
+mod parse;
+mod value;
+
+pub use brand::{BrandFamily, UnknownBrand};
+pub use chart::{chart, Chart, ChartError, ChartRow, CohortRule, Confidence};
+pub use convert::{Conversion, ConvertError, Converted, Equivalents, Standardized, Target};
+pub use model::{
+    Cohort, Letter, Measure, ShoeSpan, ShoeSystem, Size, SizeError, System, UnknownCohort,
+};
+pub use parse::{parse, Context, Source};
+pub use value::{SizeValue, SizeValueError};
+
+impl Size {
+    /// Same as [`parse`].
+    pub fn parse(input: &str, ctx: &Context) -> Result<Self, SizeError> {
+        parse::parse(input, ctx)
+    }
+}
