@@ -82,6 +82,12 @@ pub enum DbCommand {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Take over a database built by the old Python system (records migration 1 as applied)
+    Adopt {
+        /// Adopt even if its structure differs from what the old system built (still listed)
+        #[arg(long)]
+        force: bool,
+    },
     /// Drop and recreate the database, then migrate it
     Reset {
         /// Really drop the database

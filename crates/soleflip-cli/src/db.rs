@@ -68,6 +68,7 @@ pub async fn run(cmd: DbCommand, config: &Config) -> anyhow::Result<Outcome> {
             let report = catalog::verify(&mut conn, &target.describe()).await?;
             show_report(&report, format)
         }
+        DbCommand::Adopt { force } => adopt(&target, force).await,
         DbCommand::Reset { yes } => {
             if !yes {
                 anyhow::bail!(
@@ -79,6 +80,41 @@ pub async fn run(cmd: DbCommand, config: &Config) -> anyhow::Result<Outcome> {
             admin::ensure_database(&target).await?;
             migrate_and_report(&target, None, Format::Text).await
         }
+    }
+}
+
+/// Takes over an old-system database; lists any drift from what the old system built.
+async fn adopt(target: &DbTarget, force: bool) -> anyhow::Result<Outcome> {
+    let mut conn = target.connect().await?;
+    match soleflip_db::adopt::adopt(&mut conn, force).await {
+        Ok(adopted) => {
+            let mut text = String::new();
+            for d in &adopted.drift {
+                let _ = writeln!(text, "  {d}");
+            }
+            let _ = writeln!(
+                text,
+                "adopted {}: migration 1 (consolidated_v1) recorded as applied{}; run `soleflip db migrate` next",
+                target.describe(),
+                if adopted.drift.is_empty() { "" } else { " despite the drift above (--force)" }
+            );
+            print(&text);
+            Ok(Outcome::Ok)
+        }
+        Err(soleflip_db::adopt::AdoptError::Drift(drift)) => {
+            let mut text = String::new();
+            for d in &drift {
+                let _ = writeln!(text, "  {d}");
+            }
+            let _ = writeln!(
+                text,
+                "not adopted: {} object(s) differ from what the old system built; --force adopts it anyway",
+                drift.len()
+            );
+            print(&text);
+            Ok(Outcome::Drift)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -300,3 +300,26 @@ async fn the_seeded_admin_cannot_log_in_before_a_password_is_set() {
             .unwrap();
     assert!(hash.starts_with('!'), "a locked marker, not a hash: {hash}");
 }
+
+#[tokio::test]
+async fn adopt_takes_over_an_old_database_then_db_up_completes_it() {
+    let db = soleflip_testkit::old_system_db().await;
+    let mut conn = db.connect().await;
+    sqlx::raw_sql("drop index products.idx_products_ean")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let refused = soleflip_on(&db.url, &["db", "adopt"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(stdout(&refused).contains("  missing index products.idx_products_ean"));
+    sqlx::raw_sql("create index idx_products_ean on products.products using btree (ean)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let adopted = soleflip_on(&db.url, &["db", "adopt"]);
+    assert!(adopted.status.success(), "{}", stderr(&adopted));
+    assert!(stdout(&adopted).contains("migration 1 (consolidated_v1) recorded as applied"));
+    let up = soleflip_on(&db.url, &["db", "up"]);
+    assert!(up.status.success(), "{}", stderr(&up));
+    assert!(stdout(&up).contains("result: OK"), "{}", stdout(&up));
+}

@@ -68,6 +68,12 @@ impl Snapshot {
         out
     }
 
+    /// The snapshot without the entries whose key matches `skip`.
+    pub fn without(mut self, skip: impl Fn(&str) -> bool) -> Self {
+        self.0.retain(|k, _| !skip(k));
+        self
+    }
+
     /// Names of the objects of one kind (`table`, `view`, `index`, ...), sorted.
     pub fn names(&self, kind: &str) -> Vec<String> {
         let prefix = format!("{kind} ");
@@ -208,6 +214,13 @@ pub async fn verify(conn: &mut PgConnection, database: &str) -> Result<VerifyRep
         },
         None => Vec::new(),
     };
+    let mut drift = drift;
+    if migration
+        .as_ref()
+        .is_some_and(|(v, _)| *v >= crate::promises::FROM_VERSION)
+    {
+        drift.extend(crate::promises::broken(conn).await?);
+    }
     let tables = found.names("table");
     let mut tables_by_schema = BTreeMap::new();
     for schema in found.names("schema") {

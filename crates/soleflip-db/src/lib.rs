@@ -5,9 +5,11 @@
 //! Depends on `soleflip-domain` only; knows nothing of the CLI or of how the server is started.
 
 pub mod admin;
+pub mod adopt;
 pub mod auth;
 pub mod catalog;
 pub mod migrate;
+pub mod promises;
 pub mod target;
 
 pub use target::DbTarget;

@@ -220,17 +220,32 @@ pub async fn migrate(
         Some(v) => v,
         None => latest,
     };
+    lock(conn).await?;
+    let result = migrate_locked(conn, target).await;
+    unlock(conn).await;
+    result
+}
+
+/// Takes the migration lock (waits while another soleflip migrates or adopts).
+pub(crate) async fn lock(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     sqlx::query("select pg_advisory_lock($1)")
         .bind(LOCK_KEY)
-        .execute(&mut *conn)
+        .execute(conn)
         .await?;
-    let result = migrate_locked(conn, target).await;
+    Ok(())
+}
+
+pub(crate) async fn unlock(conn: &mut PgConnection) {
     // If the connection is gone the server has released the lock already.
     let _ = sqlx::query("select pg_advisory_unlock($1)")
         .bind(LOCK_KEY)
-        .execute(&mut *conn)
+        .execute(conn)
         .await;
-    result
+}
+
+pub(crate) async fn create_version_table(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(CREATE_VERSION_TABLE).execute(conn).await?;
+    Ok(())
 }
 
 async fn migrate_locked(
@@ -241,9 +256,7 @@ async fn migrate_locked(
     check_applied(&applied)?;
     if applied.is_empty() {
         refuse_foreign_database(conn).await?;
-        sqlx::raw_sql(CREATE_VERSION_TABLE)
-            .execute(&mut *conn)
-            .await?;
+        create_version_table(conn).await?;
     }
     let start = applied.last().map_or(0, |a| a.version);
     let mut outcome = MigrateOutcome {
@@ -286,14 +299,7 @@ fn check_applied(applied: &[Applied]) -> Result<(), MigrateError> {
 /// A database without our records must be empty of SoleFlip objects before migration 1 builds
 /// it; one built by the old system is to be adopted instead.
 async fn refuse_foreign_database(conn: &mut PgConnection) -> Result<(), MigrateError> {
-    let alembic: Option<String> = sqlx::query_scalar(
-        "select case when to_regclass('public.alembic_version') is not null \
-                then (xpath('/row/v/text()', query_to_xml( \
-                    'select version_num as v from public.alembic_version limit 1', false, true, '')) \
-                )[1]::text end",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    let alembic = crate::adopt::alembic_revision(conn).await?;
     if let Some(version) = alembic {
         return Err(MigrateError::NeedsAdopt(version));
     }
@@ -355,7 +361,7 @@ async fn apply_one(conn: &mut PgConnection, m: &Migration) -> Result<(), Migrate
     Ok(())
 }
 
-async fn record(
+pub(crate) async fn record(
     conn: &mut PgConnection,
     m: &Migration,
     applied_by: &str,

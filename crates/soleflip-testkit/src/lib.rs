@@ -190,3 +190,151 @@ pub fn tcp_url(user: &str, password: &str, database: &str) -> Option<String> {
 pub async fn admin_exec(sql: &str) {
     exec(&mut server().admin().await, sql).await;
 }
+
+/// A database as the old Python/Alembic system left it: migration 1's SQL run by hand,
+/// `public.alembic_version = consolidated_v1`, and none of our version records.
+pub async fn old_system_db() -> TestDb {
+    let db = empty_db().await;
+    let mut conn = db.connect().await;
+    let first = soleflip_db::migrate::MIGRATIONS
+        .first()
+        .expect("migration 1 exists");
+    exec(&mut conn, &format!("begin;\n{}\ncommit;", first.sql)).await;
+    exec(
+        &mut conn,
+        "create table public.alembic_version (version_num varchar(32) not null, \
+         constraint alembic_version_pkc primary key (version_num)); \
+         insert into public.alembic_version values ('consolidated_v1');",
+    )
+    .await;
+    db
+}
+
+/// Inserts one row into every table of the SoleFlip schemas that has none yet, parents before
+/// children: foreign keys point at an existing parent row, NOT NULL columns without a default
+/// get a value of their type, json/jsonb columns get a small document. Returns the tables
+/// filled. (Generic on purpose: it follows whatever the migrations built.)
+pub async fn fill_every_table(conn: &mut PgConnection) -> Vec<String> {
+    use sqlx::Row;
+    let tables: Vec<(String, String)> = sqlx::query_as(
+        "select n.nspname::text, c.relname::text from pg_class c \
+         join pg_namespace n on n.oid = c.relnamespace \
+         where c.relkind = 'r' and n.nspname in ('analytics', 'auth', 'core', 'integration', \
+               'platforms', 'pricing', 'products', 'system', 'transactions') \
+         order by 1, 2",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .expect("listing tables");
+    let fks: Vec<(String, String, String, String)> = sqlx::query_as(
+        "select cn.nspname || '.' || c.relname, a.attname::text, \
+                rn.nspname || '.' || r.relname, ra.attname::text \
+         from pg_constraint k \
+         join pg_class c on c.oid = k.conrelid join pg_namespace cn on cn.oid = c.relnamespace \
+         join pg_class r on r.oid = k.confrelid join pg_namespace rn on rn.oid = r.relnamespace \
+         join pg_attribute a on a.attrelid = k.conrelid and a.attnum = k.conkey[1] \
+         join pg_attribute ra on ra.attrelid = k.confrelid and ra.attnum = k.confkey[1] \
+         where k.contype = 'f'",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .expect("listing foreign keys");
+    let mut pending: Vec<String> = tables.iter().map(|(s, t)| format!("{s}.{t}")).collect();
+    let mut filled = Vec::new();
+    while !pending.is_empty() {
+        let ready = pending
+            .iter()
+            .position(|t| {
+                fks.iter()
+                    .filter(|(child, _, parent, _)| child == t && parent != t)
+                    .all(|(_, _, parent, _)| !pending.contains(parent))
+            })
+            .expect("foreign keys form no cycle");
+        let table = pending.remove(ready);
+        let has_rows: bool = sqlx::query_scalar(&format!("select exists (select 1 from {table})"))
+            .fetch_one(&mut *conn)
+            .await
+            .expect("probing a table");
+        if has_rows {
+            continue;
+        }
+        let (schema, name) = table.split_once('.').expect("qualified name");
+        let columns = sqlx::query(
+            "select a.attname::text as name, format_type(a.atttypid, a.atttypmod) as type, \
+                    a.attnotnull as not_null, ad.adbin is not null as has_default, \
+                    (select e.enumlabel::text from pg_enum e where e.enumtypid = a.atttypid \
+                     order by e.enumsortorder limit 1) as first_label \
+             from pg_attribute a join pg_class c on c.oid = a.attrelid \
+             join pg_namespace n on n.oid = c.relnamespace \
+             left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum \
+             where n.nspname = $1 and c.relname = $2 and a.attnum > 0 and not a.attisdropped \
+             order by a.attnum",
+        )
+        .bind(schema)
+        .bind(name)
+        .fetch_all(&mut *conn)
+        .await
+        .expect("listing columns");
+        let mut names = Vec::new();
+        let mut values = Vec::new();
+        for (i, col) in columns.iter().enumerate() {
+            let cname: String = col.get("name");
+            let ctype: String = col.get("type");
+            let not_null: bool = col.get("not_null");
+            let has_default: bool = col.get("has_default");
+            let first_label: Option<String> = col.get("first_label");
+            let fk = fks
+                .iter()
+                .find(|(child, column, _, _)| *child == table && *column == cname);
+            let value = if let Some((_, _, parent, pcol)) = fk {
+                Some(format!("(select {pcol} from {parent} order by 1 limit 1)"))
+            } else if ctype == "json" || ctype == "jsonb" {
+                Some(format!("'{{\"filled\": {i}, \"tags\": [\"a\", \"b\"]}}'"))
+            } else if has_default || !not_null {
+                None
+            } else {
+                Some(value_of_type(&ctype, first_label.as_deref(), &table, i))
+            };
+            if let Some(v) = value {
+                names.push(format!("\"{cname}\""));
+                values.push(v);
+            }
+        }
+        let sql = format!(
+            "insert into {table} ({}) values ({})",
+            names.join(", "),
+            values.join(", ")
+        );
+        sqlx::query(&sql)
+            .execute(&mut *conn)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        filled.push(table);
+    }
+    filled
+}
+
+fn value_of_type(ctype: &str, enum_label: Option<&str>, table: &str, i: usize) -> String {
+    if let Some(label) = enum_label {
+        return format!("'{label}'");
+    }
+    let base = ctype.split('(').next().unwrap_or(ctype);
+    match base {
+        "uuid" => "gen_random_uuid()".to_string(),
+        "integer" | "bigint" | "smallint" | "numeric" => "1".to_string(),
+        "boolean" => "true".to_string(),
+        "date" => "current_date - 1".to_string(),
+        "timestamp with time zone" => "now() - interval '1 day'".to_string(),
+        _ => {
+            // character varying(n) and text: short enough for the smallest varchar here.
+            let tag = format!("{}{i}", table.replace('.', "_"));
+            let max: usize = ctype
+                .split(['(', ')'])
+                .nth(1)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(64);
+            // Keep the end, which makes the value unique (the tag is ASCII).
+            format!("'{}'", &tag[tag.len().saturating_sub(max)..])
+        }
+    }
+}

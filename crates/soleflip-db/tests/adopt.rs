@@ -1,0 +1,195 @@
+//! Adopting a database built by the old Python system: structure compared with migration 1,
+//! migration 1 recorded without running it, not a row touched.
+
+use soleflip_db::adopt::{self, AdoptError};
+use soleflip_db::catalog::{self, DriftKind};
+use soleflip_db::migrate;
+use soleflip_testkit::{fill_every_table, migrated_db, old_system_db};
+use sqlx::postgres::PgConnection;
+
+/// Every row of every SoleFlip table as one JSON text per table (jsonb, so json and jsonb
+/// columns compare by value), sorted.
+async fn all_rows(conn: &mut PgConnection, except: &[(&str, &[&str])]) -> Vec<(String, String)> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "select n.nspname || '.' || c.relname from pg_class c \
+         join pg_namespace n on n.oid = c.relnamespace \
+         where c.relkind = 'r' and n.nspname not in ('public', 'pg_catalog', 'information_schema') \
+           and n.nspname !~ '^pg_' order by 1",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    for t in tables {
+        let dropped: String = except
+            .iter()
+            .filter(|(table, _)| *table == t)
+            .flat_map(|(_, cols)| cols.iter())
+            .map(|c| format!(" - '{c}'"))
+            .collect();
+        let sql = format!(
+            "select coalesce(jsonb_agg(r order by r::text), '[]')::text \
+             from (select to_jsonb(x){dropped} as r from {t} x) q"
+        );
+        out.push((
+            t,
+            sqlx::query_scalar(&sql)
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap(),
+        ));
+    }
+    out
+}
+
+#[tokio::test]
+async fn an_old_system_database_is_adopted_without_touching_a_row() {
+    let db = old_system_db().await;
+    let mut conn = db.connect().await;
+    let filled = fill_every_table(&mut conn).await;
+    assert!(
+        filled.len() >= 30,
+        "rows in (nearly) every table: {filled:?}"
+    );
+    let before = all_rows(&mut conn, &[]).await;
+
+    let adopted = adopt::adopt(&mut conn, false).await.unwrap();
+    assert!(adopted.drift.is_empty());
+
+    assert_eq!(all_rows(&mut conn, &[]).await, before, "no row changed");
+    let state = migrate::status(&mut conn).await.unwrap();
+    assert_eq!(state[0].version, 1);
+    assert_eq!(state[0].applied_by.as_deref(), Some("adopt"));
+    assert_eq!(state[0].checksum_ok, Some(true));
+    assert_eq!(
+        adopt::alembic_revision(&mut conn).await.unwrap(),
+        None,
+        "alembic table retired"
+    );
+    let again = adopt::adopt(&mut conn, false).await.unwrap_err();
+    assert!(matches!(again, AdoptError::AlreadyManaged(1)), "{again}");
+}
+
+#[tokio::test]
+async fn an_old_database_that_drifted_is_refused_with_the_drift_listed_unless_forced() {
+    let db = old_system_db().await;
+    let mut conn = db.connect().await;
+    sqlx::raw_sql(
+        "drop index products.idx_products_ean; alter table core.brands add column note text",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let err = adopt::adopt(&mut conn, false).await.unwrap_err();
+    let AdoptError::Drift(drift) = err else {
+        panic!("expected drift, got {err}")
+    };
+    let lines: Vec<String> = drift.iter().map(ToString::to_string).collect();
+    assert_eq!(drift.len(), 2, "{lines:?}");
+    assert!(drift
+        .iter()
+        .any(|d| d.drift == DriftKind::Missing && d.object == "index products.idx_products_ean"));
+    assert!(drift
+        .iter()
+        .any(|d| d.drift == DriftKind::Unexpected && d.object == "column core.brands.note"));
+    assert_eq!(
+        migrate::current_version(&mut conn).await.unwrap(),
+        None,
+        "nothing recorded"
+    );
+
+    let forced = adopt::adopt(&mut conn, true).await.unwrap();
+    assert_eq!(forced.drift.len(), 2, "--force still lists the drift");
+    assert_eq!(
+        migrate::current_version(&mut conn)
+            .await
+            .unwrap()
+            .map(|v| v.0),
+        Some(1)
+    );
+}
+
+#[tokio::test]
+async fn a_database_of_another_revision_or_system_is_not_adopted() {
+    let db = old_system_db().await;
+    let mut conn = db.connect().await;
+    sqlx::query("update public.alembic_version set version_num = 'a1b2c3'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let err = adopt::adopt(&mut conn, true).await.unwrap_err();
+    assert!(
+        matches!(err, AdoptError::NotOldSystem(ref m) if m.contains("a1b2c3")),
+        "{err}"
+    );
+
+    let fresh = migrated_db().await;
+    let mut conn = fresh.connect().await;
+    let err = adopt::adopt(&mut conn, false).await.unwrap_err();
+    assert!(matches!(err, AdoptError::AlreadyManaged(_)), "{err}");
+}
+
+#[tokio::test]
+async fn adopted_and_migrated_equals_fresh_in_structure_and_keeps_every_row() {
+    let old = old_system_db().await;
+    let mut conn = old.connect().await;
+    fill_every_table(&mut conn).await;
+    // Migration 2 changes these by design: the renamed platform (and Restocks added), and the
+    // recomputed inventory analytics; updated_at moves where it updates rows.
+    let by_design: &[(&str, &[&str])] = &[
+        ("core.platforms", &["name", "slug", "updated_at"]),
+        (
+            "products.inventory",
+            &[
+                "shelf_life_days",
+                "roi_percentage",
+                "profit_per_shelf_day",
+                "updated_at",
+            ],
+        ),
+    ];
+    let before = all_rows(&mut conn, by_design).await;
+    let platform_ids: Vec<String> =
+        sqlx::query_scalar("select id::text from core.platforms order by 1")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+
+    adopt::adopt(&mut conn, false).await.unwrap();
+    migrate::migrate(&mut conn, None).await.unwrap();
+
+    let fresh = migrated_db().await;
+    let mut fresh_conn = fresh.connect().await;
+    let fresh_catalog = catalog::Snapshot::read(&mut fresh_conn).await.unwrap();
+    let adopted_catalog = catalog::Snapshot::read(&mut conn).await.unwrap();
+    let drift: Vec<String> = adopted_catalog
+        .drift_from(&fresh_catalog)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        drift.is_empty(),
+        "adopted differs from fresh:\n{}",
+        drift.join("\n")
+    );
+    let report = catalog::verify(&mut conn, &old.name).await.unwrap();
+    assert!(report.ok(), "{:#?}", report.drift);
+
+    let after = all_rows(&mut conn, by_design).await;
+    // The platforms table gains rows by design; compare the others exactly.
+    let strip = |rows: Vec<(String, String)>| -> Vec<(String, String)> {
+        rows.into_iter()
+            .filter(|(t, _)| t != "core.platforms")
+            .collect()
+    };
+    assert_eq!(strip(after), strip(before), "every other row is unchanged");
+    for id in platform_ids {
+        let kept: bool =
+            sqlx::query_scalar("select exists (select 1 from core.platforms where id::text = $1)")
+                .bind(&id)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+        assert!(kept, "platform {id} kept its id");
+    }
+}
