@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
                   database.\n\nWithout --database-url or DATABASE_URL it uses a private \
                   PostgreSQL cluster in its home directory, started on demand.",
     after_help = "Exit codes: 0 ok, 1 failure, 2 drift (database differs from its migrations), \
-                  3 server stopped (pg status)."
+                  3 server stopped (pg status), 4 input refused with a reason (sizes parse)."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -45,6 +45,37 @@ pub enum Command {
     /// Users and their passwords
     #[command(subcommand)]
     User(UserCommand),
+    /// Shoe and apparel sizes: parse, convert, normalize the size table
+    #[command(subcommand)]
+    Sizes(SizesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SizesCommand {
+    /// Parse a size string and show its US M, US W, UK, EU and CM equivalents (exit 4 when refused)
+    Parse {
+        /// The size as written, e.g. "US 10", "44 2/3", "UK 6 (EU 39)", "8.5W"
+        input: String,
+        /// Brand slug or name (nike, jordan, adidas, yeezy, new-balance, "New Balance", ...)
+        #[arg(long)]
+        brand: Option<String>,
+        /// Cohort hint: M, W, GS, PS, TD or unisex
+        #[arg(long)]
+        cohort: Option<String>,
+        /// Where the string comes from (decides how a bare number is read)
+        #[arg(long, value_enum)]
+        source: Option<SizeSource>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SizeSource {
+    /// StockX: a bare number up to 20 is US
+    Stockx,
+    /// A European retailer feed (AWIN): a bare number from 15 is EU
+    EuRetailer,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,13 +2,15 @@
 //! the command and turns its outcome into output and an exit code.
 //!
 //! Exit codes: 0 success; 1 failure (one line on stderr); 2 the database is not what its
-//! migrations promise (drift); 3 `pg status` found the server stopped.
+//! migrations promise (drift); 3 `pg status` found the server stopped; 4 the input was refused
+//! with a reason (`sizes parse` of an ambiguous or unparsable size).
 
 mod cli;
 mod config;
 mod db;
 mod output;
 mod pg;
+mod sizes;
 mod user;
 
 use std::process::ExitCode;
@@ -24,6 +26,8 @@ pub enum Outcome {
     Ok,
     Drift,
     Stopped,
+    /// The input was understood and refused (e.g. an ambiguous size).
+    Refused,
 }
 
 fn main() -> ExitCode {
@@ -45,6 +49,7 @@ fn main() -> ExitCode {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Drift) => ExitCode::from(2),
         Ok(Outcome::Stopped) => ExitCode::from(3),
+        Ok(Outcome::Refused) => ExitCode::from(4),
         Err(e) => fail(&e, Some(&config)),
     }
 }
@@ -54,6 +59,13 @@ async fn run(command: Command, config: &Config) -> anyhow::Result<Outcome> {
         Command::Pg(cmd) => pg::run(cmd, config),
         Command::Db(cmd) => db::run(cmd, config).await,
         Command::User(cmd) => user::run(cmd, config).await,
+        Command::Sizes(cli::SizesCommand::Parse {
+            input,
+            brand,
+            cohort,
+            source,
+            format,
+        }) => sizes::parse(&input, brand.as_deref(), cohort.as_deref(), source, format),
     }
 }
 

@@ -1,0 +1,77 @@
+//! `soleflip sizes parse`: the structured size and its equivalents, or why it is refused.
+
+mod common;
+
+use common::{soleflip, stderr, stdout};
+
+fn sizes(args: &[&str]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    soleflip(dir.path())
+        .arg("sizes")
+        .arg("parse")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_nike_us_size_shows_its_equivalents_and_eu_standard() {
+    let out = sizes(&["US 10", "--brand", "Nike"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("standardized EU: 44 (44.0)"), "{text}");
+    assert!(text.contains("UK    UK 9 (verified)"), "{text}");
+    assert!(text.contains("US W  US W 11.5"), "{text}");
+}
+
+#[test]
+fn adidas_thirds_stay_exact_in_json() {
+    let out = sizes(&[
+        "10.5", "--brand", "adidas", "--source", "stockx", "--format", "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["standardized"]["eu"], "44 2/3");
+    assert_eq!(v["standardized"]["eu_decimal"], "44.7");
+    assert_eq!(v["size"]["label"], "US M 10.5");
+}
+
+#[test]
+fn an_ambiguous_size_is_refused_with_its_candidates_and_exit_4() {
+    let out = sizes(&["10"]);
+    assert_eq!(out.status.code(), Some(4));
+    let text = stdout(&out);
+    assert!(
+        text.contains("candidate: US 10") && text.contains("candidate: UK 10"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_unknown_brand_is_a_one_line_error_naming_the_flag() {
+    let out = sizes(&["9", "--brand", "Balenciaga"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("--brand \"Balenciaga\""), "{err}");
+    assert_eq!(err.trim().lines().count(), 1);
+}
+
+#[test]
+fn any_text_is_answered_without_a_panic() {
+    for input in [
+        "",
+        "N/A",
+        "🦶 42",
+        "\u{7f}",
+        "44⅔",
+        "W33 L32",
+        "S / Men's 9-10",
+    ] {
+        let out = sizes(&[input]);
+        assert!(
+            matches!(out.status.code(), Some(0 | 4)),
+            "{input:?}: {}",
+            stderr(&out)
+        );
+    }
+}
