@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 ensure_rust
 ensure_postgres
 cargo build --release --quiet --bin soleflip
-SOLEFLIP="$PWD/target/release/soleflip"
+SOLEFLIP="${CARGO_TARGET_DIR:-$PWD/target}/release/soleflip"
 BINDIR="$(pg_bindir)"
 export PATH="$BINDIR:$PATH"
 WORK="$(mktemp -d /tmp/sf-bench.XXXXXX)"

@@ -13,7 +13,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
                   database.\n\nWithout --database-url or DATABASE_URL it uses a private \
                   PostgreSQL cluster in its home directory, started on demand.",
     after_help = "Exit codes: 0 ok, 1 failure, 2 drift (database differs from its migrations), \
-                  3 server stopped (pg status), 4 input refused with a reason (sizes parse)."
+                  3 server stopped (pg status), 4 input refused with a reason (sizes parse); \
+                  db health: 0 OK, 1 WARN, 2 CRIT."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -48,6 +49,9 @@ pub enum Command {
     /// Shoe and apparel sizes: parse, convert, normalize the size table
     #[command(subcommand)]
     Sizes(SizesCommand),
+    /// Prices: move the legacy price tables into price_sources, show the latest prices
+    #[command(subcommand)]
+    Prices(crate::prices::PricesCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -65,6 +69,17 @@ pub enum SizesCommand {
         /// Where the string comes from (decides how a bare number is read)
         #[arg(long, value_enum)]
         source: Option<SizeSource>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Fill the standardized EU value and parsed form of the size rows, per brand and cohort
+    Normalize {
+        /// Every row, not only those without a standardized value
+        #[arg(long)]
+        all: bool,
+        /// Report what would change and change nothing
+        #[arg(long)]
+        dry_run: bool,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -88,6 +103,8 @@ pub enum PgCommand {
     Status,
     /// Print a connection URL for psql
     Url,
+    /// WAL archiving for point-in-time recovery: on, off, or (no argument) its state
+    Archive(crate::backup::ArchiveArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -119,12 +136,30 @@ pub enum DbCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Server facts, index and table health, activity and slow statements (exit 0 OK, 1 WARN,
+    /// 2 CRIT)
+    Health {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Write the data dictionary (Markdown) and ER diagrams (Mermaid) from the live catalog
+    Docs {
+        /// Directory to write README.md and one <schema>.md per schema into
+        #[arg(long, value_name = "DIR", default_value = "docs/database")]
+        out: std::path::PathBuf,
+    },
     /// Drop and recreate the database, then migrate it
     Reset {
         /// Really drop the database
         #[arg(long)]
         yes: bool,
     },
+    /// Back up the database (pg_dump + manifest); `verify FILE`, `prune`; `--base` for PITR
+    Backup(crate::backup::BackupArgs),
+    /// Restore a backup in one transaction, then verify it (exit 2 on any difference)
+    Restore(crate::backup::RestoreArgs),
+    /// Build a new embedded cluster as it was at a moment (base backup + WAL archive)
+    Recover(crate::backup::RecoverArgs),
 }
 
 #[derive(Debug, Subcommand)]

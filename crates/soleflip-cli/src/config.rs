@@ -55,6 +55,11 @@ impl Config {
             .map_or_else(|| text.to_string(), |t| t.scrub(text))
     }
 
+    /// Whether commands work on the embedded cluster (no server was given).
+    pub fn embedded(&self) -> bool {
+        self.given.is_none()
+    }
+
     /// The embedded cluster of the home directory (not started).
     pub fn cluster(&self) -> anyhow::Result<Cluster> {
         let bins = PgBinaries::locate()?;

@@ -69,6 +69,11 @@ pub async fn run(cmd: DbCommand, config: &Config) -> anyhow::Result<Outcome> {
             show_report(&report, format)
         }
         DbCommand::Adopt { force } => adopt(&target, force).await,
+        DbCommand::Health { format } => crate::inspect::health(&target, format).await,
+        DbCommand::Docs { out } => crate::inspect::docs(&target, &out).await,
+        DbCommand::Backup(args) => crate::backup::backup(args, config, &target).await,
+        DbCommand::Restore(args) => crate::backup::restore(args, &target).await,
+        DbCommand::Recover(args) => crate::backup::recover(args, config).await,
         DbCommand::Reset { yes } => {
             if !yes {
                 anyhow::bail!(

@@ -5,11 +5,14 @@
 //! migrations promise (drift); 3 `pg status` found the server stopped; 4 the input was refused
 //! with a reason (`sizes parse` of an ambiguous or unparsable size).
 
+mod backup;
 mod cli;
 mod config;
 mod db;
+mod inspect;
 mod output;
 mod pg;
+mod prices;
 mod sizes;
 mod user;
 
@@ -28,6 +31,10 @@ pub enum Outcome {
     Stopped,
     /// The input was understood and refused (e.g. an ambiguous size).
     Refused,
+    /// `db health`: the worst finding is WARN (exit 1).
+    Warn,
+    /// `db health`: the worst finding is CRIT (exit 2).
+    Crit,
 }
 
 fn main() -> ExitCode {
@@ -50,6 +57,8 @@ fn main() -> ExitCode {
         Ok(Outcome::Drift) => ExitCode::from(2),
         Ok(Outcome::Stopped) => ExitCode::from(3),
         Ok(Outcome::Refused) => ExitCode::from(4),
+        Ok(Outcome::Warn) => ExitCode::from(1),
+        Ok(Outcome::Crit) => ExitCode::from(2),
         Err(e) => fail(&e, Some(&config)),
     }
 }
@@ -66,6 +75,12 @@ async fn run(command: Command, config: &Config) -> anyhow::Result<Outcome> {
             source,
             format,
         }) => sizes::parse(&input, brand.as_deref(), cohort.as_deref(), source, format),
+        Command::Sizes(cli::SizesCommand::Normalize {
+            all,
+            dry_run,
+            format,
+        }) => sizes::normalize(config, all, dry_run, format).await,
+        Command::Prices(cmd) => prices::run(cmd, config).await,
     }
 }
 

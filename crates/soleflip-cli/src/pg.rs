@@ -61,5 +61,6 @@ pub fn run(cmd: PgCommand, config: &Config) -> anyhow::Result<Outcome> {
             print(&format!("{}\n", cluster.url(EMBEDDED_DATABASE)));
             Ok(Outcome::Ok)
         }
+        PgCommand::Archive(args) => crate::backup::archive(args, config),
     }
 }

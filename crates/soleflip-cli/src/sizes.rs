@@ -8,6 +8,7 @@ use soleflip_domain::sizes::{
 };
 
 use crate::cli::{Format, SizeSource};
+use crate::config::Config;
 use crate::output::{print, print_json};
 use crate::Outcome;
 
@@ -157,4 +158,65 @@ fn show_refusal(input: &str, refusal: &SizeError, format: Format) -> anyhow::Res
     }
     print(&s);
     Ok(())
+}
+
+/// How many refused rows the text report lists (JSON lists them all).
+const LISTED: usize = 50;
+
+/// `soleflip sizes normalize`: counts, then the ambiguous and unparsable rows.
+pub async fn normalize(
+    config: &Config,
+    all: bool,
+    dry_run: bool,
+    format: Format,
+) -> anyhow::Result<Outcome> {
+    let target = config.target()?;
+    let mut conn = target.connect().await?;
+    let report = soleflip_db::products::normalize_sizes(&mut conn, all, dry_run)
+        .await
+        .context("normalizing products.sizes")?;
+    if format == Format::Json {
+        print_json(&report)?;
+        return Ok(Outcome::Ok);
+    }
+    let mut s = String::new();
+    let verb = if dry_run { "would update" } else { "updated" };
+    let _ =
+        writeln!(
+        s,
+        "considered {} size row(s); normalized {}, parsed without a standard {}, ambiguous {}, \
+         unparsable {}; {verb} {}{}",
+        report.considered,
+        report.normalized,
+        report.parsed_only,
+        report.ambiguous.len(),
+        report.unparsable.len(),
+        report.updated,
+        if dry_run { " (dry run: nothing changed)" } else { "" }
+    );
+    for (reason, n) in &report.parsed_only_reasons {
+        let _ = writeln!(s, "  no standard ({n}): {reason}");
+    }
+    for (title, list) in [
+        ("ambiguous", &report.ambiguous),
+        ("unparsable", &report.unparsable),
+    ] {
+        for issue in list.iter().take(LISTED) {
+            let brand = issue.brand.as_deref().unwrap_or("no brand");
+            let _ = writeln!(
+                s,
+                "  {title}: {:?} ({}, {brand}, id {}): {}",
+                issue.value, issue.region, issue.id, issue.detail
+            );
+        }
+        if list.len() > LISTED {
+            let _ = writeln!(
+                s,
+                "  ... and {} more {title} (--format json lists all)",
+                list.len() - LISTED
+            );
+        }
+    }
+    print(&s);
+    Ok(Outcome::Ok)
 }

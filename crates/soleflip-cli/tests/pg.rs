@@ -1,4 +1,9 @@
 //! `soleflip pg` and connecting: the embedded server and the messages for servers we cannot use.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers stop the test loudly on a failed step"
+)]
 
 mod common;
 

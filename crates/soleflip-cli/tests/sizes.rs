@@ -1,4 +1,9 @@
 //! `soleflip sizes parse`: the structured size and its equivalents, or why it is refused.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers stop the test loudly on a failed step"
+)]
 
 mod common;
 
@@ -74,4 +79,37 @@ fn any_text_is_answered_without_a_panic() {
             stderr(&out)
         );
     }
+}
+
+#[tokio::test]
+async fn normalize_reports_counts_and_lists_refused_rows_and_dry_run_changes_nothing() {
+    let db = soleflip_testkit::migrated_db().await;
+    let mut conn = db.connect().await;
+    sqlx::raw_sql(
+        "insert into products.sizes (value, region, brand_id) \
+         select v, r, (select id from core.brands where slug = 'nike') \
+         from (values ('10', 'US'), ('44', 'EU'), ('6', 'UK'), ('banana', 'US')) t(v, r)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let dry = common::soleflip_on(&db.url, &["sizes", "normalize", "--dry-run"]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    let text = stdout(&dry);
+    assert!(
+        text.starts_with("considered 4 size row(s); normalized 2"),
+        "{text}"
+    );
+    assert!(text.contains("(dry run: nothing changed)"), "{text}");
+    assert!(text.contains("ambiguous: \"6\" (UK, nike"), "{text}");
+    assert!(text.contains("unparsable: \"banana\""), "{text}");
+    let still_null: i64 =
+        sqlx::query_scalar("select count(*) from products.sizes where standardized_value is null")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(still_null, 4);
+    let real = common::soleflip_on(&db.url, &["sizes", "normalize", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&real.stdout).unwrap();
+    assert_eq!(v["updated"], 2);
 }

@@ -17,7 +17,12 @@ pub struct Snapshot(BTreeMap<String, String>);
 /// The expected catalog after each migration, generated from the migrations themselves
 /// (`SOLEFLIP_WRITE_MANIFESTS=1 cargo test -p soleflip-db manifests` rewrites them; a test fails
 /// while a committed one is stale).
-const MANIFESTS: &[(i64, &str)] = &[(1, include_str!("../../../migrations/manifest/0001.txt"))];
+const MANIFESTS: &[(i64, &str)] = &[
+    (1, include_str!("../../../migrations/manifest/0001.txt")),
+    (2, include_str!("../../../migrations/manifest/0002.txt")),
+    (3, include_str!("../../../migrations/manifest/0003.txt")),
+    (4, include_str!("../../../migrations/manifest/0004.txt")),
+];
 
 /// The committed manifest for the database state after migration `version`.
 pub fn manifest(version: i64) -> Option<Snapshot> {
@@ -36,7 +41,13 @@ impl Snapshot {
         for row in rows {
             let kind: String = row.try_get(0)?;
             let key: String = row.try_get(1)?;
-            let value: Option<String> = row.try_get(2)?;
+            let value = row.try_get::<Option<String>, _>(2)?.map(|v| {
+                if kind == "constraint" {
+                    canonical_check(&v)
+                } else {
+                    v
+                }
+            });
             map.insert(format!("{kind} {key}"), value.unwrap_or_default());
         }
         Ok(Self(map))
@@ -113,6 +124,19 @@ impl Snapshot {
     }
 }
 
+/// One spelling for a CHECK that PostgreSQL prints two ways with the same meaning: as created,
+/// `ARRAY['a'::character varying, ...]::text[]`; after a dump is restored (or when another tool
+/// created it), `ARRAY['a'::character varying::text, ...]`. Other definitions pass unchanged.
+pub fn canonical_check(definition: &str) -> String {
+    if !definition.starts_with("CHECK") {
+        return definition.to_string();
+    }
+    definition
+        .replace("::character varying::text", "::character varying")
+        .replace("::bpchar::text", "::bpchar")
+        .replace("]::text[]", "]")
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DriftKind {
@@ -164,6 +188,51 @@ impl fmt::Display for Drift {
     }
 }
 
+/// Where `prices migrate-legacy --archive` retires tables: `<schema>.<table>` becomes
+/// `archive.<schema>_<table>`, kept with its rows. Its relations are not in the snapshot
+/// (catalog.sql).
+pub const ARCHIVE_SCHEMA: &str = "archive";
+
+/// The names of the tables in [`ARCHIVE_SCHEMA`] (`pricing_market_prices`, ...).
+pub async fn retired_tables(conn: &mut PgConnection) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select c.relname::text from pg_class c join pg_namespace n on n.oid = c.relnamespace \
+         where n.nspname = $1 and c.relkind in ('r', 'p') order by 1",
+    )
+    .bind(ARCHIVE_SCHEMA)
+    .fetch_all(conn)
+    .await
+}
+
+impl Snapshot {
+    /// This expected snapshot without the tables retired to the archive schema: a table `s.t`
+    /// is expected absent, with its columns, constraints, indexes and triggers, when `archived`
+    /// holds `s_t` and the live snapshot `found` has no `s.t`. (A table recreated under its old
+    /// name is compared as usual.)
+    pub fn without_retired(self, archived: &[String], found: &Snapshot) -> Self {
+        let retired: Vec<String> = self
+            .names("table")
+            .into_iter()
+            .filter(|t| found.get("table", t).is_none())
+            .filter(|t| archived.iter().any(|a| *a == t.replacen('.', "_", 1)))
+            .collect();
+        if retired.is_empty() {
+            return self;
+        }
+        let index_on = |t: &str| format!(" ON {t} USING ");
+        let belongs = |key: &str, value: &str| {
+            retired.iter().any(|t| {
+                key == format!("table {t}")
+                    || ["column", "constraint", "trigger"]
+                        .iter()
+                        .any(|kind| key.starts_with(&format!("{kind} {t}.")))
+                    || (key.starts_with("index ") && value.contains(&index_on(t)))
+            })
+        };
+        Self(self.0.into_iter().filter(|(k, v)| !belongs(k, v)).collect())
+    }
+}
+
 /// The seed tables the report counts rows of.
 pub const SEED_TABLES: &[&str] = &[
     "auth.users",
@@ -204,7 +273,10 @@ pub async fn verify(conn: &mut PgConnection, database: &str) -> Result<VerifyRep
     let found = Snapshot::read(conn).await?;
     let drift = match &migration {
         Some((v, _)) => match manifest(*v) {
-            Some(expected) => found.drift_from(&expected),
+            Some(expected) => {
+                let retired = retired_tables(conn).await?;
+                found.drift_from(&expected.without_retired(&retired, &found))
+            }
             None => vec![Drift::new(
                 &format!("migration {v}"),
                 DriftKind::Unexpected,
@@ -282,6 +354,49 @@ mod tests {
                 "missing index a.i: X",
                 "unexpected index a.j: Y",
             ]
+        );
+    }
+
+    #[test]
+    fn a_table_retired_to_the_archive_schema_is_expected_absent_with_what_belongs_to_it() {
+        let expected = snap(
+            "table pricing.market_prices = \n\
+             column pricing.market_prices.id = 1: uuid not null\n\
+             constraint pricing.market_prices.market_prices_pkey = PRIMARY KEY (id)\n\
+             index pricing.market_prices_pkey = CREATE UNIQUE INDEX market_prices_pkey ON pricing.market_prices USING btree (id)\n\
+             table pricing.market_prices_daily = \n\
+             column pricing.market_prices_daily.id = 1: uuid not null\n\
+             index pricing.idx_daily = CREATE INDEX idx_daily ON pricing.market_prices_daily USING btree (id)\n\
+             table pricing.price_rules = \n",
+        );
+        let found = snap(
+            "table pricing.market_prices_daily = \n\
+             column pricing.market_prices_daily.id = 1: uuid not null\n\
+             index pricing.idx_daily = CREATE INDEX idx_daily ON pricing.market_prices_daily USING btree (id)\n\
+             table pricing.price_rules = \n",
+        );
+        let archived = ["pricing_market_prices".to_string()];
+        let drift = found.drift_from(&expected.clone().without_retired(&archived, &found));
+        assert!(drift.is_empty(), "{drift:?}");
+        // Without the archived copy, the table is simply missing.
+        let drift = found.drift_from(&expected.clone().without_retired(&[], &found));
+        assert_eq!(drift.len(), 4, "{drift:?}");
+        // A table recreated under its old name is compared as usual.
+        let recreated = snap("table pricing.market_prices = \n");
+        let kept = expected.without_retired(&archived, &recreated);
+        assert!(kept.get("column", "pricing.market_prices.id").is_some());
+    }
+
+    #[test]
+    fn a_check_reprinted_after_a_restore_is_the_same_check() {
+        let created = "CHECK (status::text = ANY (ARRAY['a'::character varying, \
+                       'b'::character varying]::text[]))";
+        let restored = "CHECK (status::text = ANY (ARRAY['a'::character varying::text, \
+                        'b'::character varying::text]))";
+        assert_eq!(canonical_check(created), canonical_check(restored));
+        assert_ne!(
+            canonical_check(created),
+            canonical_check("CHECK (status::text = ANY (ARRAY['a'::character varying]::text[]))")
         );
     }
 

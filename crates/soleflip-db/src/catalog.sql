@@ -1,6 +1,8 @@
 -- One row per catalog object of the user schemas: (kind, key, value). The verify report and
 -- the manifests are built from this. Left out: our version table (it is the runner's, not the
--- schema's), and extensions and what they own (they belong to the server's set-up).
+-- schema's), extensions and what they own (they belong to the server's set-up), and the
+-- relations of the schema `archive` (tables retired there are kept data, not schema; see
+-- retired_tables in catalog.rs).
 with ns as (
     select oid, nspname from pg_namespace
     where nspname !~ '^pg_' and nspname <> 'information_schema'
@@ -8,6 +10,7 @@ with ns as (
     select c.oid, n.nspname, c.relname, c.relkind
     from pg_class c join ns n on n.oid = c.relnamespace
     where not (n.nspname = 'public' and c.relname = 'soleflip_migrations')
+      and n.nspname <> 'archive'
       and c.relkind in ('r', 'p', 'v', 'm', 'S')
       and not exists (select 1 from pg_depend d
                       where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')

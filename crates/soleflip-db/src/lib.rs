@@ -7,8 +7,13 @@
 pub mod admin;
 pub mod adopt;
 pub mod auth;
+pub mod backup;
 pub mod catalog;
+pub mod docs;
+pub mod health;
+pub mod integration;
 pub mod migrate;
+pub mod products;
 pub mod promises;
 pub mod target;
 

@@ -32,11 +32,28 @@ impl Migration {
 
 /// Every migration, in apply order. A test checks that this list and the files in
 /// `migrations/` agree.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "consolidated_v1",
-    sql: include_str!("../../../migrations/0001_consolidated_v1.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "consolidated_v1",
+        sql: include_str!("../../../migrations/0001_consolidated_v1.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "document_promises",
+        sql: include_str!("../../../migrations/0002_document_promises.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "brand_aware_sizes",
+        sql: include_str!("../../../migrations/0003_brand_aware_sizes.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "unified_prices",
+        sql: include_str!("../../../migrations/0004_unified_prices.sql"),
+    },
+];
 
 /// The newest version this binary knows.
 pub fn latest_version() -> i64 {

@@ -141,6 +141,39 @@ impl DbTarget {
             .unwrap_or_else(|| format!("database {} at {}", self.database(), self.endpoint()))
     }
 
+    /// Connection parameters for PostgreSQL's own programs (`pg_dump`, `pg_restore`, `psql`),
+    /// as libpq environment variables: PGHOST (host name or socket directory), PGPORT, PGUSER,
+    /// PGDATABASE, PGSSLMODE. The password is deliberately not among them: see
+    /// [`DbTarget::password`], and never put it in a child's argv.
+    pub fn libpq_env(&self) -> Vec<(&'static str, String)> {
+        use sqlx::postgres::PgSslMode;
+        let host = match self.options.get_socket() {
+            Some(dir) => dir.display().to_string(),
+            None => self.options.get_host().to_string(),
+        };
+        let ssl_mode = match self.options.get_ssl_mode() {
+            PgSslMode::Disable => "disable",
+            PgSslMode::Allow => "allow",
+            PgSslMode::Prefer => "prefer",
+            PgSslMode::Require => "require",
+            PgSslMode::VerifyCa => "verify-ca",
+            PgSslMode::VerifyFull => "verify-full",
+        };
+        vec![
+            ("PGHOST", host),
+            ("PGPORT", self.options.get_port().to_string()),
+            ("PGUSER", self.user()),
+            ("PGDATABASE", self.database()),
+            ("PGSSLMODE", ssl_mode.to_string()),
+        ]
+    }
+
+    /// The password, if the target has one: for a child's mode-0600 passfile (or its
+    /// environment), never for its argv, a log or a message.
+    pub fn password(&self) -> Option<&str> {
+        self.password.as_deref()
+    }
+
     /// Removes this target's password from any text (defence in depth for error messages).
     pub fn scrub(&self, text: &str) -> String {
         scrub(text, self.password.as_deref())

@@ -1,5 +1,10 @@
 //! The migrations build what the manifests promise, once, safely under concurrency, and refuse
 //! databases they must not touch.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers stop the test loudly on a failed step"
+)]
 
 use soleflip_db::catalog::{self, Snapshot};
 use soleflip_db::migrate::{self, MigrateError, MIGRATIONS};
@@ -36,15 +41,13 @@ async fn every_committed_manifest_equals_the_catalog_its_migrations_build() {
 }
 
 #[tokio::test]
-async fn a_fresh_database_verifies_clean_with_the_promised_counts() {
-    let db = migrated_db().await;
+async fn consolidated_v1_verifies_clean_with_the_promised_counts() {
+    let db = empty_db().await;
     let mut conn = db.connect().await;
+    migrate::migrate(&mut conn, Some(1)).await.unwrap();
     let report = catalog::verify(&mut conn, &db.name).await.unwrap();
     assert!(report.drift.is_empty(), "{:#?}", report.drift);
-    assert_eq!(
-        report.migration.as_ref().map(|m| m.0),
-        Some(migrate::latest_version())
-    );
+    assert_eq!(report.migration.as_ref().map(|m| m.0), Some(1));
     assert_eq!(report.schemas.len(), 10, "9 schemas plus public");
     assert_eq!(report.enums.len(), 6);
     assert_eq!(report.table_count, 37);
@@ -64,6 +67,50 @@ async fn a_fresh_database_verifies_clean_with_the_promised_counts() {
             ("core.categories", 1),
             ("core.platforms", 8)
         ]
+    );
+}
+
+#[tokio::test]
+async fn the_latest_database_verifies_clean_and_keeps_the_documents_promises() {
+    let db = migrated_db().await;
+    let mut conn = db.connect().await;
+    let report = catalog::verify(&mut conn, &db.name).await.unwrap();
+    assert_eq!(
+        report.migration.as_ref().map(|m| m.0),
+        Some(migrate::latest_version())
+    );
+    assert!(report.ok(), "{:#?}", report.drift);
+    assert!(soleflip_db::promises::broken(&mut conn)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn a_broken_promise_is_reported_as_drift() {
+    let db = migrated_db().await;
+    let mut conn = db.connect().await;
+    sqlx::raw_sql(
+        "create index idx_extra_prefix on products.products (brand_id); \
+         delete from core.platforms where slug = 'restocks';",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let report = catalog::verify(&mut conn, &db.name).await.unwrap();
+    let lines: Vec<String> = report.drift.iter().map(ToString::to_string).collect();
+    assert!(
+        lines.iter().any(
+            |l| l.starts_with("unexpected redundant-index products.idx_extra_prefix")
+                || l.starts_with("unexpected redundant-index products.idx_products_brand_id")
+        ),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("missing platform restocks")),
+        "{lines:#?}"
     );
 }
 

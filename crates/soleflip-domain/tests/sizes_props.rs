@@ -1,5 +1,10 @@
 //! Invariants of the size module: display reads back, charts convert both ways where they are
 //! one-to-one, standardized values name one row each, and no input panics.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers stop the test loudly on a failed step"
+)]
 
 use proptest::prelude::*;
 use soleflip_domain::sizes::{

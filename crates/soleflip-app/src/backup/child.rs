@@ -1,0 +1,177 @@
+//! Starting PostgreSQL's own programs against a target without ever putting its password on a
+//! command line: connection parameters go into the child's environment (libpq variables), the
+//! password into a mode-0600 passfile that is removed when this value is dropped.
+
+use std::ffi::OsStr;
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use anyhow::Context;
+use soleflip_db::DbTarget;
+
+/// How child processes reach one target. Keep it alive while they run.
+#[derive(Debug)]
+pub struct ChildConnection {
+    env: Vec<(&'static str, String)>,
+    /// The temporary passfile (removed on drop), when the target has a password.
+    passfile: Option<tempfile::TempPath>,
+    /// Whether the target has no password of its own, so that the caller's PGPASSWORD or
+    /// PGPASSFILE (which the parent's own connection may have used) stay visible to the child.
+    inherit_password: bool,
+    scrub: DbTarget,
+}
+
+impl ChildConnection {
+    /// `application` is shown in `pg_stat_activity` (PGAPPNAME).
+    pub fn new(target: &DbTarget, application: &str) -> anyhow::Result<Self> {
+        let mut env = target.libpq_env();
+        env.push(("PGAPPNAME", application.to_string()));
+        env.push(("PGCONNECT_TIMEOUT", "10".to_string()));
+        let passfile = match target.password() {
+            Some(password) => Some(write_passfile(password)?),
+            None => None,
+        };
+        Ok(Self {
+            env,
+            inherit_password: passfile.is_none(),
+            passfile,
+            scrub: target.clone(),
+        })
+    }
+
+    /// The passfile a child reads its password from, while this value lives.
+    pub fn passfile(&self) -> Option<&Path> {
+        self.passfile.as_deref()
+    }
+
+    /// A command for `program` that connects to the target: every inherited libpq variable is
+    /// removed (a stray PGSERVICE or PGHOST must not redirect it), the target's are set, and
+    /// stdin is closed so that nothing can prompt.
+    pub fn command(&self, program: &Path) -> Command {
+        let mut cmd = Command::new(program);
+        for (key, _) in std::env::vars_os() {
+            let keep = self.inherit_password
+                && (key == OsStr::new("PGPASSWORD") || key == OsStr::new("PGPASSFILE"));
+            let tls_file = key.as_bytes().starts_with(b"PGSSL") && key != OsStr::new("PGSSLMODE");
+            if key.as_bytes().starts_with(b"PG") && !keep && !tls_file {
+                cmd.env_remove(&key);
+            }
+        }
+        cmd.envs(self.env.iter().map(|(k, v)| (*k, v.as_str())));
+        if let Some(passfile) = &self.passfile {
+            cmd.env("PGPASSFILE", passfile.as_os_str());
+        }
+        cmd.stdin(Stdio::null());
+        cmd
+    }
+
+    /// Removes the target's password from a child's message.
+    pub fn scrub(&self, text: &str) -> String {
+        self.scrub.scrub(text)
+    }
+
+    /// Runs `cmd` to completion; on failure the error names `what` and the child's own
+    /// explanation (its `error:` lines, password removed).
+    pub async fn run(&self, cmd: Command, what: &str) -> anyhow::Result<std::process::Output> {
+        let mut cmd = tokio::process::Command::from(cmd);
+        cmd.stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let out = cmd
+            .output()
+            .await
+            .with_context(|| format!("starting {what}"))?;
+        if out.status.success() {
+            return Ok(out);
+        }
+        anyhow::bail!(
+            "{what} failed ({}): {}",
+            out.status,
+            self.scrub(&explain(&out.stderr))
+        )
+    }
+}
+
+/// The lines of a PostgreSQL program's stderr that say what went wrong, on one line.
+pub(crate) fn explain(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let errors: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| {
+            let l = l.to_ascii_lowercase();
+            l.contains("error") || l.contains("fatal") || l.contains("could not")
+        })
+        .take(3)
+        .collect();
+    if errors.is_empty() {
+        lines.last().copied().unwrap_or("no output").to_string()
+    } else {
+        errors.join("; ")
+    }
+}
+
+/// A passfile matching every host, port, database and user, holding only `password`
+/// (libpq escapes `\` and `:` with a backslash). `tempfile` creates it with mode 0600 in the
+/// system temp directory under an unpredictable name.
+fn write_passfile(password: &str) -> anyhow::Result<tempfile::TempPath> {
+    let mut file = tempfile::Builder::new()
+        .prefix("soleflip-pgpass-")
+        .tempfile()
+        .context("creating a temporary passfile")?;
+    let escaped = password.replace('\\', "\\\\").replace(':', "\\:");
+    writeln!(file, "*:*:*:*:{escaped}").context("writing the temporary passfile")?;
+    file.flush().context("writing the temporary passfile")?;
+    Ok(file.into_temp_path())
+}
+
+/// The `pg_dump` command of a backup: custom format into `out`, inside the exported `snapshot`
+/// when given. The database and credentials come from `conn` (environment and passfile); the
+/// arguments name only the format, the file and the snapshot.
+pub fn pg_dump_command(
+    conn: &ChildConnection,
+    pg_dump: &Path,
+    out: &Path,
+    snapshot: Option<&str>,
+) -> Command {
+    let mut cmd = conn.command(pg_dump);
+    cmd.arg("--format=custom")
+        .arg("--no-password")
+        .arg("--file")
+        .arg(out);
+    if let Some(snapshot) = snapshot {
+        cmd.arg(format!("--snapshot={snapshot}"));
+    }
+    cmd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explain_keeps_the_error_lines() {
+        let stderr =
+            b"pg_restore: connecting\npg_restore: error: could not read input file: end of file\n";
+        assert_eq!(
+            explain(stderr),
+            "pg_restore: error: could not read input file: end of file"
+        );
+        assert_eq!(explain(b"just this\n"), "just this");
+        assert_eq!(explain(b""), "no output");
+    }
+
+    #[test]
+    fn a_passfile_escapes_colons_and_backslashes() {
+        let path = write_passfile(r"a:b\c").unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text, "*:*:*:*:a\\:b\\\\c\n");
+    }
+}

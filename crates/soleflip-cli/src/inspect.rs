@@ -1,0 +1,159 @@
+//! `soleflip db health` and `soleflip db docs`: knowing the database.
+//!
+//! `db health` exits by its worst finding (0 OK, 1 WARN, 2 CRIT), so a monitor can run it; a
+//! failure to connect also exits 1, with an `error:` line on stderr and nothing on stdout.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::Context;
+use soleflip_db::docs::Dictionary;
+use soleflip_db::health::{self, human_bytes, human_seconds, HealthReport, Severity, Thresholds};
+use soleflip_db::DbTarget;
+
+use crate::cli::Format;
+use crate::output::{print, print_json};
+use crate::Outcome;
+
+pub async fn health(target: &DbTarget, format: Format) -> anyhow::Result<Outcome> {
+    let mut conn = target.connect().await?;
+    let report = health::check(&mut conn, &target.describe(), &Thresholds::default())
+        .await
+        .context("reading the health of the database")?;
+    match format {
+        Format::Json => print_json(&report)?,
+        Format::Text => print(&render_health(&report)),
+    }
+    Ok(match report.worst {
+        Severity::Ok => Outcome::Ok,
+        Severity::Warn => Outcome::Warn,
+        Severity::Crit => Outcome::Crit,
+    })
+}
+
+/// The health report as plain ASCII text: facts, then each check with its threshold and
+/// findings, then the verdict.
+pub fn render_health(r: &HealthReport) -> String {
+    let mut s = String::new();
+    let f = &r.server;
+    let _ = writeln!(s, "database: {}", r.database);
+    let _ = writeln!(
+        s,
+        "server: PostgreSQL {}, up {}, max_connections {}",
+        f.version,
+        human_seconds(f.uptime_seconds),
+        f.max_connections
+    );
+    let _ = writeln!(
+        s,
+        "database size: {}; statistics since {}",
+        human_bytes(f.database_size_bytes),
+        f.stats_reset
+            .as_deref()
+            .unwrap_or("the database was created (never reset)")
+    );
+    let size = |b: Option<i64>| b.map_or_else(|| "locked".to_string(), human_bytes);
+    let _ = writeln!(s, "largest tables:");
+    for t in &f.largest_tables {
+        let _ = writeln!(
+            s,
+            "  {:<44} {:>10} (indexes {}), {} rows, {} dead; vacuum {}, analyze {}",
+            t.name,
+            size(t.total_bytes),
+            size(t.index_bytes),
+            t.live_rows,
+            t.dead_rows,
+            stamp(&t.last_vacuum, &t.last_vacuum_by),
+            stamp(&t.last_analyze, &t.last_analyze_by)
+        );
+    }
+    let _ = writeln!(s, "largest indexes:");
+    for i in &f.largest_indexes {
+        let _ = writeln!(
+            s,
+            "  {:<44} {:>10}, {} scans",
+            i.name,
+            size(i.bytes),
+            i.scans
+        );
+    }
+    let mut area = None;
+    for c in &r.checks {
+        if area != Some(c.area) {
+            area = Some(c.area);
+            let name = serde_json::to_value(c.area)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let _ = writeln!(s, "\n{name}");
+        }
+        let verdict = if c.skipped.is_some() {
+            "SKIP"
+        } else {
+            c.severity.label()
+        };
+        let _ = writeln!(s, "  {verdict:<4}  {}", c.title);
+        let _ = writeln!(s, "        threshold: {}", c.threshold);
+        if let Some(reason) = &c.skipped {
+            let _ = writeln!(s, "        skipped: {reason}");
+        }
+        if let Some(note) = &c.note {
+            let _ = writeln!(s, "        note: {note}");
+        }
+        for finding in &c.findings {
+            let _ = writeln!(
+                s,
+                "        {:<4}  {}: {}",
+                finding.severity.label(),
+                finding.subject,
+                finding.detail
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\nresult: {} ({} CRIT, {} WARN, {} OK finding(s); {} check(s) skipped)",
+        r.worst.label(),
+        r.counts.crit,
+        r.counts.warn,
+        r.counts.ok,
+        r.counts.skipped
+    );
+    s
+}
+
+fn stamp(at: &Option<String>, by: &Option<String>) -> String {
+    match (at, by) {
+        (Some(at), Some(by)) => format!("{at} ({by})"),
+        (Some(at), None) => at.clone(),
+        (None, _) => "never".to_string(),
+    }
+}
+
+/// Writes the data dictionary into `out` and lists what it wrote.
+pub async fn docs(target: &DbTarget, out: &Path) -> anyhow::Result<Outcome> {
+    let mut conn = target.connect().await?;
+    let dict = Dictionary::read(&mut conn)
+        .await
+        .context("reading the catalog")?;
+    let files = dict.render();
+    let (written, removed) = soleflip_db::docs::write_dir(out, &files)
+        .with_context(|| format!("writing the data dictionary into {}", out.display()))?;
+    let mut text = String::new();
+    for path in &written {
+        let _ = writeln!(text, "wrote {}", path.display());
+    }
+    for path in &removed {
+        let _ = writeln!(text, "removed {} (its schema is gone)", path.display());
+    }
+    let tables: usize = dict.schemas.iter().map(|s| s.tables.len()).sum();
+    let views: usize = dict.schemas.iter().map(|s| s.views.len()).sum();
+    let _ = writeln!(
+        text,
+        "data dictionary of {}: {} schemas, {tables} tables, {views} views",
+        target.describe(),
+        dict.schemas.len()
+    );
+    print(&text);
+    Ok(Outcome::Ok)
+}

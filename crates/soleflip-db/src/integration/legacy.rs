@@ -1,0 +1,278 @@
+//! The statements that move the legacy price tables (`integration.market_prices`,
+//! `pricing.market_prices`) into `integration.price_sources`, set-based, in the caller's
+//! transaction: stage (map every row not yet moved, decide its fate), apply (insert, update,
+//! merge into history, record), read back what the validation compares, and retire the legacy
+//! tables to `archive`. The mapping itself is `legacy_stage.sql`, in prose
+//! `docs/prices-mapping.md`. The use case that orders these calls and decides is
+//! `soleflip_app::prices`.
+
+use sqlx::postgres::PgConnection;
+use sqlx::types::Uuid;
+use sqlx::Row;
+
+/// The legacy tables, as named in reports and in `legacy_price_migrations.legacy_table`.
+pub const TABLES: [&str; 2] = ["integration.market_prices", "pricing.market_prices"];
+
+/// Which legacy tables still exist in their original schemas.
+pub async fn tables_present(conn: &mut PgConnection) -> Result<Vec<String>, sqlx::Error> {
+    let mut present = Vec::new();
+    for table in TABLES {
+        let exists: bool = sqlx::query_scalar("select to_regclass($1) is not null")
+            .bind(table)
+            .fetch_one(&mut *conn)
+            .await?;
+        if exists {
+            present.push(table.to_string());
+        }
+    }
+    Ok(present)
+}
+
+/// Keeps writers away for the rest of the transaction: the legacy tables and the ledger cannot
+/// change under the staging (share), and nobody else writes prices meanwhile (share row
+/// exclusive still lets them read).
+pub async fn lock(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(
+        "lock table integration.market_prices, pricing.market_prices in share mode;
+         lock table integration.price_sources, integration.price_history,
+                    integration.legacy_price_migrations in share row exclusive mode;",
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A size string of `pricing.market_prices` in its context (brand, category, platform).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegacySizeInput {
+    pub size_value: String,
+    pub brand_id: Option<Uuid>,
+    pub brand_slug: Option<String>,
+    pub brand_name: Option<String>,
+    pub category_id: Option<Uuid>,
+    /// `platform_name` as written.
+    pub platform: String,
+}
+
+/// The distinct size strings still to migrate, with what reading them depends on.
+pub async fn size_inputs(conn: &mut PgConnection) -> Result<Vec<LegacySizeInput>, sqlx::Error> {
+    let rows = sqlx::query(include_str!("legacy_size_inputs.sql"))
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(LegacySizeInput {
+                size_value: r.try_get("size_value")?,
+                brand_id: r.try_get("brand_id")?,
+                brand_slug: r.try_get("brand_slug")?,
+                brand_name: r.try_get("brand_name")?,
+                category_id: r.try_get("category_id")?,
+                platform: r.try_get("platform")?,
+            })
+        })
+        .collect()
+}
+
+/// Rows of one legacy table before staging.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TableCount {
+    pub legacy_table: String,
+    pub total: i64,
+    /// Recorded in `legacy_price_migrations` by earlier runs.
+    pub recorded: i64,
+}
+
+/// Each legacy table's rows and how many earlier runs moved.
+pub async fn counts(conn: &mut PgConnection) -> Result<Vec<TableCount>, sqlx::Error> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(include_str!("legacy_counts.sql"))
+        .fetch_all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(legacy_table, total, recorded)| TableCount {
+            legacy_table,
+            total,
+            recorded,
+        })
+        .collect())
+}
+
+/// Maps every legacy row not yet moved into the temporary table `legacy_stage` (dropped at
+/// commit), deciding each one's outcome. Needs `match_sizes` run on [`size_inputs`] first.
+/// `pricing_currency` is the currency of `pricing.market_prices`, which has no column for it.
+pub async fn stage(conn: &mut PgConnection, pricing_currency: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(include_str!("legacy_stage.sql"))
+        .bind(pricing_currency)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Rows written by [`apply`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Applied {
+    pub inserted: u64,
+    pub updated: u64,
+    pub merged: u64,
+    pub recorded: u64,
+}
+
+/// Writes what [`stage`] decided: new price sources, newer observations over existing ones,
+/// older observations into history, and the record of every moved row.
+pub async fn apply(conn: &mut PgConnection) -> Result<Applied, sqlx::Error> {
+    let inserted = execute(conn, include_str!("legacy_insert.sql")).await?;
+    let updated = execute(conn, include_str!("legacy_update.sql")).await?;
+    let merged = execute(conn, include_str!("legacy_history.sql")).await?;
+    let recorded = execute(conn, include_str!("legacy_record.sql")).await?;
+    Ok(Applied {
+        inserted,
+        updated,
+        merged,
+        recorded,
+    })
+}
+
+async fn execute(conn: &mut PgConnection, sql: &'static str) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(sql).execute(conn).await?.rows_affected())
+}
+
+/// How many rows of each legacy table got each outcome (`inserted`, `updated`, `merged`,
+/// `rejected`).
+pub async fn outcomes(conn: &mut PgConnection) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+    sqlx::query_as(include_str!("legacy_outcomes.sql"))
+        .fetch_all(conn)
+        .await
+}
+
+/// A legacy row refused, with why (`kind: detail`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Reject {
+    pub legacy_table: String,
+    #[serde(serialize_with = "super::uuid_str")]
+    pub legacy_id: Uuid,
+    pub reason: String,
+}
+
+/// Every legacy row refused by this run.
+pub async fn rejects(conn: &mut PgConnection) -> Result<Vec<Reject>, sqlx::Error> {
+    let rows: Vec<(String, Uuid, String)> = sqlx::query_as(include_str!("legacy_rejects.sql"))
+        .fetch_all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(legacy_table, legacy_id, reason)| Reject {
+            legacy_table,
+            legacy_id,
+            reason,
+        })
+        .collect())
+}
+
+/// What this run staged and recorded of one legacy table.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TableAccounting {
+    pub legacy_table: String,
+    pub staged: i64,
+    pub distinct_ids: i64,
+    pub accepted: i64,
+    pub rejected: i64,
+    /// Accepted rows with their row in `legacy_price_migrations`.
+    pub recorded: i64,
+}
+
+/// Per legacy table: staged, distinct, accepted, rejected and recorded rows of this run.
+pub async fn accounting(conn: &mut PgConnection) -> Result<Vec<TableAccounting>, sqlx::Error> {
+    let rows: Vec<(String, i64, i64, i64, i64, i64)> =
+        sqlx::query_as(include_str!("legacy_accounting.sql"))
+            .fetch_all(conn)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(legacy_table, staged, distinct_ids, accepted, rejected, recorded)| TableAccounting {
+                legacy_table,
+                staged,
+                distinct_ids,
+                accepted,
+                rejected,
+                recorded,
+            },
+        )
+        .collect())
+}
+
+/// Per source and currency: the accepted legacy rows against what they became.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Totals {
+    pub source: String,
+    pub currency: String,
+    pub legacy_rows: i64,
+    pub legacy_cents: i64,
+    pub migrated_rows: i64,
+    pub migrated_cents: i64,
+}
+
+impl Totals {
+    pub fn ok(&self) -> bool {
+        self.legacy_rows == self.migrated_rows && self.legacy_cents == self.migrated_cents
+    }
+}
+
+/// The per source and currency comparison of `legacy_totals.sql`.
+pub async fn totals(conn: &mut PgConnection) -> Result<Vec<Totals>, sqlx::Error> {
+    let rows: Vec<(String, String, i64, i64, i64, i64)> =
+        sqlx::query_as(include_str!("legacy_totals.sql"))
+            .fetch_all(conn)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(source, currency, legacy_rows, legacy_cents, migrated_rows, migrated_cents)| Totals {
+                source,
+                currency,
+                legacy_rows,
+                legacy_cents,
+                migrated_rows,
+                migrated_cents,
+            },
+        )
+        .collect())
+}
+
+/// Moves both legacy tables into the schema `archive` (`legacy_archive.sql`).
+pub async fn archive(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(include_str!("legacy_archive.sql"))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A deliberate error planted between writing and validating, so that tests can prove a
+/// mismatch is caught and rolled back. Never used outside tests.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// One migrated price source's price is off by one cent.
+    RepriceOne,
+    /// One moved row's record in `legacy_price_migrations` is lost.
+    ForgetOne,
+}
+
+#[doc(hidden)]
+pub async fn inject(conn: &mut PgConnection, fault: Fault) -> Result<(), sqlx::Error> {
+    let sql = match fault {
+        Fault::RepriceOne => {
+            "update integration.price_sources set price_cents = price_cents + 1 \
+             where id = (select landing_id from legacy_stage where outcome = 'inserted' \
+                         order by legacy_id limit 1)"
+        }
+        Fault::ForgetOne => {
+            "delete from integration.legacy_price_migrations \
+             where (legacy_table, legacy_id) = (select legacy_table, legacy_id from legacy_stage \
+                                                where outcome <> 'rejected' \
+                                                order by legacy_id limit 1)"
+        }
+    };
+    sqlx::query(sql).execute(conn).await?;
+    Ok(())
+}
