@@ -111,6 +111,9 @@ pub enum PgCommand {
 pub enum DbCommand {
     /// Create the database if needed, migrate it, verify it and print the report
     Up {
+        /// Stop after this migration version
+        #[arg(long, value_name = "VERSION")]
+        to: Option<i64>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },

@@ -14,9 +14,9 @@ use crate::Outcome;
 pub async fn run(cmd: DbCommand, config: &Config) -> anyhow::Result<Outcome> {
     let target = config.target()?;
     match cmd {
-        DbCommand::Up { format } => {
+        DbCommand::Up { to, format } => {
             admin::ensure_database(&target).await?;
-            migrate_and_report(&target, None, format).await
+            migrate_and_report(&target, to, format).await
         }
         DbCommand::Migrate { to } => {
             let mut conn = target.connect().await?;

@@ -337,3 +337,20 @@ async fn adopt_takes_over_an_old_database_then_db_up_completes_it() {
     assert!(up.status.success(), "{}", stderr(&up));
     assert!(stdout(&up).contains("result: OK"), "{}", stdout(&up));
 }
+
+#[test]
+fn db_up_to_a_version_builds_and_verifies_that_version_only() {
+    let url = new_database_url();
+    let out = soleflip_on(&url, &["db", "up", "--to", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stdout(&out);
+    assert!(
+        report.contains("migration: 1 (consolidated_v1)"),
+        "{report}"
+    );
+    assert!(
+        report.contains("tables: 37 (") && report.contains("indexes: 160"),
+        "{report}"
+    );
+    assert!(report.trim_end().ends_with("result: OK"), "{report}");
+}
