@@ -288,3 +288,17 @@ fn the_password_of_a_sqlalchemy_url_in_dot_env_is_used_but_never_shown() {
     assert!(err.contains("127.0.0.1:1"), "the .env URL was used: {err}");
     assert!(!err.contains("s3cret"), "{err}");
 }
+
+#[test]
+fn a_server_whose_socket_was_removed_is_restarted_by_the_next_command() {
+    let home = new_home();
+    let h = home.path();
+    assert!(home_cmd(h, &["pg", "start"]).status.success());
+    let before = postmaster_pid(h);
+    // As a /tmp cleaner would: the server keeps running but nobody can reach it.
+    std::fs::remove_file(h.join("pg/run/.s.PGSQL.5432")).unwrap();
+    let out = home_cmd(h, &["db", "up"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_ne!(postmaster_pid(h), before, "restarted");
+    home_cmd(h, &["pg", "stop"]);
+}

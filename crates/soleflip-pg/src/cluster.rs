@@ -141,8 +141,13 @@ impl Cluster {
     /// Returns whether this call started the server.
     pub fn start(&self) -> Result<bool, PgError> {
         let _lock = self.lock()?;
-        if running_pid(&self.data_dir).is_some() {
-            return Ok(false);
+        if let Some(pid) = running_pid(&self.data_dir) {
+            if self.socket_file().exists() {
+                return Ok(false);
+            }
+            // Alive but unreachable: something (a /tmp cleaner) removed its socket, which the
+            // server never recreates. A fast shutdown keeps committed data; start it again.
+            self.stop_pid(pid)?;
         }
         if !self.data_dir.join("PG_VERSION").is_file() {
             self.init()?;
@@ -170,6 +175,18 @@ impl Cluster {
         let Some(pid) = running_pid(&self.data_dir) else {
             return Ok(false);
         };
+        self.stop_pid(pid)?;
+        Ok(true)
+    }
+
+    /// The socket file clients connect to.
+    fn socket_file(&self) -> PathBuf {
+        self.socket_dir
+            .join(format!(".s.PGSQL.{}", self.options.port))
+    }
+
+    /// Fast shutdown of the postmaster `pid`, waiting until it is gone (caller holds the lock).
+    fn stop_pid(&self, pid: u32) -> Result<(), PgError> {
         signal(pid, rustix::process::Signal::Int);
         let deadline = Instant::now() + STOP_TIMEOUT;
         while running_pid(&self.data_dir) == Some(pid) {
@@ -181,7 +198,7 @@ impl Cluster {
             }
             std::thread::sleep(POLL);
         }
-        Ok(true)
+        Ok(())
     }
 
     /// A server killed with SIGKILL leaves postmaster.pid and the socket's lock file behind.
@@ -267,7 +284,11 @@ impl Cluster {
              unix_socket_permissions = 0700\n\
              fsync = {durable}\n\
              synchronous_commit = {durable}\n\
-             full_page_writes = {durable}\n"
+             full_page_writes = {durable}\n\
+             # Bulk imports of a million rows otherwise checkpoint every few seconds, each\n\
+             # checkpoint forcing full-page images into the WAL (measured: a 1M-row UPDATE\n\
+             # 7.7 s -> 5.7 s). WAL beyond what recovery needs is recycled.\n\
+             max_wal_size = '2GB'\n"
         );
         if self.has_pg_stat_statements() {
             s.push_str(
