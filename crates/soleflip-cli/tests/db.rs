@@ -196,15 +196,7 @@ async fn migrate_to_a_version_stops_there_and_refuses_unknown_ones() {
 
 #[tokio::test]
 async fn db_up_on_a_database_of_the_old_system_says_to_adopt_it() {
-    let db = empty_db().await;
-    let mut conn = db.connect().await;
-    sqlx::raw_sql(
-        "create table public.alembic_version (version_num varchar(32) primary key); \
-         insert into public.alembic_version values ('consolidated_v1');",
-    )
-    .execute(&mut conn)
-    .await
-    .unwrap();
+    let db = soleflip_testkit::old_system_db().await;
     let out = soleflip_on(&db.url, &["db", "up"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(

@@ -184,15 +184,8 @@ async fn a_database_from_a_newer_binary_is_refused() {
 
 #[tokio::test]
 async fn a_database_built_by_the_old_system_is_left_for_adoption() {
-    let db = empty_db().await;
+    let db = soleflip_testkit::old_system_db().await;
     let mut conn = db.connect().await;
-    sqlx::raw_sql(
-        "create table public.alembic_version (version_num varchar(32) primary key); \
-         insert into public.alembic_version values ('consolidated_v1');",
-    )
-    .execute(&mut conn)
-    .await
-    .unwrap();
     let err = migrate::migrate(&mut conn, None).await.unwrap_err();
     assert!(
         matches!(err, MigrateError::NeedsAdopt(ref v) if v == "consolidated_v1"),
