@@ -111,6 +111,11 @@ pub async fn normalize_sizes(
 ) -> Result<NormalizeReport, sqlx::Error> {
     let started = std::time::Instant::now();
     let mut tx = conn.begin().await?;
+    // The staging join hashes up to a million rows (~70 MB): in memory it is one batch instead
+    // of sixteen spilled to disk (measured: the UPDATE of 1,035,000 rows 13.1 s -> 10.0 s).
+    sqlx::raw_sql("set local work_mem = '256MB'")
+        .execute(&mut *tx)
+        .await?;
     let mut report = NormalizeReport {
         dry_run,
         ..NormalizeReport::default()
