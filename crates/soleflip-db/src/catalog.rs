@@ -265,6 +265,11 @@ impl VerifyReport {
     pub fn ok(&self) -> bool {
         self.migration.is_some() && self.drift.is_empty()
     }
+
+    /// The drift, one line per object, as printed and as backup manifests record it.
+    pub fn drift_lines(&self) -> Vec<String> {
+        self.drift.iter().map(ToString::to_string).collect()
+    }
 }
 
 /// Builds the verification report of the database behind `conn`.

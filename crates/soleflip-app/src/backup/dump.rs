@@ -15,7 +15,6 @@ use super::files::{
     write_new, Cleanup, DUMP_EXT, MANIFEST_EXT,
 };
 use super::manifest::{Manifest, MigrationRef, FORMAT};
-use super::restore::drift_lines;
 use super::{check_client_version, program, BackupError};
 
 /// A backup that is complete on disk.
@@ -93,7 +92,7 @@ pub async fn backup(
         migration: migration.map(|(version, name)| MigrationRef { version, name }),
         total_rows: counts.values().sum(),
         tables: counts,
-        drift: drift_lines(&report),
+        drift: report.drift_lines(),
     };
     let json = serde_json::to_vec_pretty(&manifest).context("encoding the manifest")?;
 

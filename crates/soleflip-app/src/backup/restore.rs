@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use chrono::{SecondsFormat, Utc};
 use soleflip_db::backup as sql;
-use soleflip_db::catalog::VerifyReport;
 use soleflip_db::{admin, catalog, DbTarget};
 use soleflip_pg::PgBinaries;
 
@@ -263,7 +262,7 @@ async fn compare(target: &DbTarget, manifest: &Manifest) -> Result<Vec<String>, 
             show(&restored)
         ));
     }
-    let drift = drift_lines(&report);
+    let drift = report.drift_lines();
     if drift != manifest.drift {
         for line in drift.iter().filter(|d| !manifest.drift.contains(d)) {
             out.push(format!("drift: {line}"));
@@ -288,10 +287,4 @@ async fn compare(target: &DbTarget, manifest: &Manifest) -> Result<Vec<String>, 
         }
     }
     Ok(out)
-}
-
-/// The drift lines of a verification report (CHECKs that PostgreSQL reprints differently after
-/// a restore already compare equal in the catalog snapshot).
-pub(crate) fn drift_lines(report: &VerifyReport) -> Vec<String> {
-    report.drift.iter().map(ToString::to_string).collect()
 }
