@@ -28,6 +28,10 @@ select case relkind when 'v' then 'view' when 'm' then 'matview' when 'S' then '
        nspname || '.' || relname, coalesce(obj_description(oid, 'pg_class'), '')
 from rel
 union all
+select 'storage', r.nspname || '.' || r.relname, array_to_string(c.reloptions, ', ')
+from rel r join pg_class c on c.oid = r.oid
+where c.reloptions is not null
+union all
 select 'column', r.nspname || '.' || r.relname || '.' || a.attname,
        row_number() over (partition by r.oid order by a.attnum) || ': '
        || format_type(a.atttypid, a.atttypmod)

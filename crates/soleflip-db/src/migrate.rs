@@ -53,6 +53,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "unified_prices",
         sql: include_str!("../../../migrations/0004_unified_prices.sql"),
     },
+    Migration {
+        version: 5,
+        name: "sizes_room_to_normalize",
+        sql: include_str!("../../../migrations/0005_sizes_room_to_normalize.sql"),
+    },
 ];
 
 /// The newest version this binary knows.

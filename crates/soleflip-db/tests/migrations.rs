@@ -115,6 +115,24 @@ async fn a_broken_promise_is_reported_as_drift() {
 }
 
 #[tokio::test]
+async fn a_changed_storage_setting_is_reported_as_drift() {
+    let db = migrated_db().await;
+    let mut conn = db.connect().await;
+    sqlx::raw_sql("alter table products.sizes set (fillfactor = 100)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let report = catalog::verify(&mut conn, &db.name).await.unwrap();
+    let lines: Vec<String> = report.drift.iter().map(ToString::to_string).collect();
+    assert!(
+        lines.iter().any(|l| l.contains("storage products.sizes")
+            && l.contains("fillfactor=40")
+            && l.contains("fillfactor=100")),
+        "{lines:#?}"
+    );
+}
+
+#[tokio::test]
 async fn migrating_a_migrated_database_again_applies_nothing() {
     let db = migrated_db().await;
     let mut conn = db.connect().await;

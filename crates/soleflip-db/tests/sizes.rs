@@ -249,3 +249,37 @@ async fn the_same_label_of_one_brand_category_and_cohort_exists_once() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_first_normalize_keeps_every_size_row_on_its_page() {
+    // The normalized row version is longer than the raw one; migration 5's fillfactor leaves
+    // room for it on the same page, so the UPDATE touches no index (a HOT update).
+    let db = migrated_db().await;
+    let mut conn = db.connect().await;
+    exec(
+        &mut conn,
+        "insert into core.categories (name, slug) \
+             select 'Category ' || n, 'cat-' || n from generate_series(1, 40) n; \
+         insert into products.sizes (category_id, brand_id, cohort, region, value) \
+         select c.id, b.id, h.cohort, l.region, l.value \
+         from core.categories c cross join core.brands b \
+         cross join (values ('M'), ('W'), ('GS')) h(cohort) \
+         cross join (select 'US', trim(to_char(4 + n * 0.5, 'FM99.9'), '.') \
+                     from generate_series(0, 22) n \
+                     union all select 'EU', trim(to_char(36 + n * 0.5, 'FM99.9'), '.') \
+                     from generate_series(0, 22) n) l(region, value); \
+         create table page_before as \
+             select id, (ctid::text::point)[0] as page from products.sizes;",
+    )
+    .await;
+    let report = normalize_sizes(&mut conn, true, false).await.unwrap();
+    assert!(report.updated > 10_000, "{report:?}");
+    let moved: i64 = sqlx::query_scalar(
+        "select count(*) from products.sizes s join page_before b using (id) \
+         where (s.ctid::text::point)[0] <> b.page",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(moved, 0, "size rows moved to another page by normalize");
+}
