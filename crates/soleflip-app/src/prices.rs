@@ -127,6 +127,9 @@ pub struct MigrateReport {
     pub tables: Vec<TableReport>,
     /// Per source and currency: the accepted legacy rows against what they became.
     pub totals: Vec<Totals>,
+    /// The tables written in bulk: their indexes and keys dropped before the writes and rebuilt
+    /// after them, under an ACCESS EXCLUSIVE lock until the end of the run.
+    pub bulk_loaded: Vec<String>,
     /// Every failed check, one line each (empty when the validation holds).
     pub problems: Vec<String>,
     /// Rejected rows per kind of reason (the part of the reason before `:`).
@@ -145,6 +148,7 @@ impl MigrateReport {
             pricing_currency: opts.pricing_currency.clone(),
             tables: Vec::new(),
             totals: Vec::new(),
+            bulk_loaded: Vec::new(),
             problems: Vec::new(),
             reject_reasons: BTreeMap::new(),
             rejects: Vec::new(),
@@ -166,11 +170,15 @@ pub async fn migrate_legacy(
     require_migration(conn).await?;
     let mut tx = conn.begin().await.context("starting the transaction")?;
     // One big sort (the ranking of observations) and hash joins over every legacy row: let them
-    // stay in memory. JIT compiles for longer than these set-based statements run.
-    sqlx::raw_sql("set local work_mem = '256MB'; set local jit = off")
-        .execute(&mut *tx)
-        .await
-        .context("setting the session up")?;
+    // stay in memory. JIT compiles for longer than these set-based statements run. The planner
+    // prefers merge joins here that sort a million wide rows on disk to join them with keys it
+    // could hash in memory (measured: staging 1M legacy rows 19.2 s -> 17.0 s).
+    sqlx::raw_sql(
+        "set local work_mem = '256MB'; set local jit = off; set local enable_mergejoin = off",
+    )
+    .execute(&mut *tx)
+    .await
+    .context("setting the session up")?;
     let known: bool =
         sqlx::query_scalar("select exists (select 1 from core.currencies where code = $1)")
             .bind(&opts.pricing_currency)
@@ -239,6 +247,7 @@ pub async fn migrate_legacy(
     report.tables = table_reports(&counts, &outcomes);
     report.problems = problems(&counts, &accounting, &totals, &report.tables, &applied);
     report.totals = totals;
+    report.bulk_loaded.clone_from(&applied.bulk_loaded);
     for r in &rejects {
         let kind = r.reason.split(':').next().unwrap_or_default().to_string();
         *report.reject_reasons.entry(kind).or_default() += 1;

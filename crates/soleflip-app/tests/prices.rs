@@ -681,3 +681,83 @@ async fn a_database_before_migration_4_is_told_to_migrate_first() {
         "{err}"
     );
 }
+
+/// Every index, constraint and comment of the price tables, as the catalog prints them.
+async fn price_table_definitions(conn: &mut PgConnection) -> Vec<String> {
+    sqlx::query_scalar(
+        "select kind || ' ' || name || ' ' || def from ( \
+             select 'index' as kind, indexrelid::regclass::text as name, \
+                    pg_get_indexdef(indexrelid) || ' ' \
+                    || coalesce(obj_description(indexrelid, 'pg_class'), '') as def \
+             from pg_index where indrelid = any($1::regclass[]) \
+             union all \
+             select 'constraint', conrelid::regclass || '.' || conname, \
+                    pg_get_constraintdef(oid) || ' ' \
+                    || coalesce(obj_description(oid, 'pg_constraint'), '') \
+             from pg_constraint where conrelid = any($1::regclass[])) d \
+         order by 1",
+    )
+    .bind(vec![
+        "integration.price_sources",
+        "integration.price_history",
+        "integration.legacy_price_migrations",
+    ])
+    .fetch_all(conn)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_bulk_load_rebuilds_every_index_key_and_comment_as_it_was() {
+    let (_db, mut conn) = legacy_db().await;
+    sqlx::raw_sql(
+        "comment on index integration.idx_price_sources_size is 'prices of one size'; \
+         comment on constraint price_sources_product_id_fkey on integration.price_sources \
+             is 'the priced product'",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let before = price_table_definitions(&mut conn).await;
+
+    let report = migrate(&mut conn, MigrateOptions::default()).await;
+
+    assert_eq!(report.status, MigrateStatus::Committed, "{report:#?}");
+    // Empty tables receive more rows than they hold: all three are written in bulk.
+    assert_eq!(
+        report.bulk_loaded,
+        [
+            "integration.legacy_price_migrations",
+            "integration.price_history",
+            "integration.price_sources"
+        ]
+    );
+    assert_eq!(price_table_definitions(&mut conn).await, before);
+}
+
+#[tokio::test]
+async fn a_run_smaller_than_the_price_table_writes_through_its_indexes() {
+    let (_db, mut conn) = legacy_db().await;
+    // More existing price sources than legacy rows: no bulk load of price_sources.
+    sqlx::raw_sql(
+        "insert into integration.price_sources (product_id, source_type, source_product_id, \
+             price_type, price_cents, currency, in_stock, last_updated) \
+         select '00000000-0000-0000-0000-0000000000a1', 'awin', 'OLD-' || g, 'retail', 1000, \
+                'EUR', true, now() - interval '30 days' \
+         from generate_series(1, 100) g",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+
+    let report = migrate(&mut conn, MigrateOptions::default()).await;
+
+    assert_eq!(report.status, MigrateStatus::Committed, "{report:#?}");
+    assert!(
+        !report
+            .bulk_loaded
+            .contains(&"integration.price_sources".to_string()),
+        "{:?}",
+        report.bulk_loaded
+    );
+}

@@ -144,6 +144,13 @@ fn migrate_text(r: &MigrateReport) -> String {
             t.legacy_table, t.rows, t.moved_before, t.inserted, t.updated, t.merged, t.rejected
         );
     }
+    if !r.bulk_loaded.is_empty() {
+        let _ = writeln!(
+            s,
+            "written in bulk (indexes and keys rebuilt after the writes): {}",
+            r.bulk_loaded.join(", ")
+        );
+    }
     let _ = writeln!(
         s,
         "\nvalidation per source and currency (pricing.market_prices in {}):",

@@ -109,26 +109,49 @@ pub async fn stage(conn: &mut PgConnection, pricing_currency: &str) -> Result<()
 }
 
 /// Rows written by [`apply`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Applied {
     pub inserted: u64,
     pub updated: u64,
     pub merged: u64,
     pub recorded: u64,
+    /// The tables that were bulk loaded (their indexes and keys rebuilt after the writes).
+    pub bulk_loaded: Vec<String>,
 }
 
 /// Writes what [`stage`] decided: new price sources, newer observations over existing ones,
-/// older observations into history, and the record of every moved row.
+/// older observations into history, and the record of every moved row. A table about to
+/// receive at least as many rows as it holds is bulk loaded: its foreign keys and the indexes
+/// nothing depends on are dropped first and rebuilt after the writes (`legacy_bulk_drop.sql`),
+/// which holds an ACCESS EXCLUSIVE lock on it until the transaction ends.
 pub async fn apply(conn: &mut PgConnection) -> Result<Applied, sqlx::Error> {
+    let bulk_loaded: Vec<String> = sqlx::query_scalar(include_str!("legacy_bulk_tables.sql"))
+        .fetch_all(&mut *conn)
+        .await?;
+    if !bulk_loaded.is_empty() {
+        sqlx::query("select set_config('soleflip.bulk_tables', $1, true)")
+            .bind(bulk_loaded.join(","))
+            .execute(&mut *conn)
+            .await?;
+        sqlx::raw_sql(include_str!("legacy_bulk_drop.sql"))
+            .execute(&mut *conn)
+            .await?;
+    }
     let inserted = execute(conn, include_str!("legacy_insert.sql")).await?;
     let updated = execute(conn, include_str!("legacy_update.sql")).await?;
     let merged = execute(conn, include_str!("legacy_history.sql")).await?;
     let recorded = execute(conn, include_str!("legacy_record.sql")).await?;
+    if !bulk_loaded.is_empty() {
+        sqlx::raw_sql(include_str!("legacy_bulk_rebuild.sql"))
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(Applied {
         inserted,
         updated,
         merged,
         recorded,
+        bulk_loaded,
     })
 }
 

@@ -25,6 +25,31 @@ with suppliers as (
     select label::text as label from unnest(enum_range(null::integration.source_type_enum)) label
 ), conditions as (
     select label::text as label from unnest(enum_range(null::integration.condition_enum)) label
+-- The free-text columns below hold a handful of distinct values among a million rows: each
+-- distinct value is read once here, and the rows look the reading up.
+), retail_sources as (
+    select n.source as name, s.label
+    from (select distinct source from integration.market_prices) n
+    join sources s on s.label = regexp_replace(lower(n.source), '[^a-z]', '', 'g')
+), availabilities as (
+    select n.availability as name,
+           case
+               when lower(regexp_replace(n.availability, '[^a-zA-Z0-9]', '', 'g'))
+                    in ('instock', 'available', 'yes', 'true', '1', 'lowstock', 'limitedstock')
+                   then true
+               when lower(regexp_replace(n.availability, '[^a-zA-Z0-9]', '', 'g'))
+                    in ('outofstock', 'soldout', 'unavailable', 'no', 'false', '0')
+                   then false
+           end as in_stock
+    from (select distinct availability from integration.market_prices) n
+), resale_sources as (
+    select n.platform_name as name, s.label
+    from (select distinct platform_name from pricing.market_prices) n
+    join sources s on s.label = regexp_replace(lower(n.platform_name), '[^a-z]', '', 'g')
+), resale_conditions as (
+    select n.condition as name, c.label
+    from (select distinct condition from pricing.market_prices) n
+    join conditions c on c.label = regexp_replace(lower(btrim(n.condition)), '[^a-z]+', '_', 'g')
 ), retail as (
     select 'integration.market_prices'::text as legacy_table,
            m.id as legacy_id,
@@ -38,15 +63,7 @@ with suppliers as (
            m.buy_price as legacy_price,
            upper(btrim(m.currency)) as currency,
            m.stock_qty as stock_quantity,
-           case
-               when lower(regexp_replace(m.availability, '[^a-zA-Z0-9]', '', 'g'))
-                    in ('instock', 'available', 'yes', 'true', '1', 'lowstock', 'limitedstock')
-                   then true
-               when lower(regexp_replace(m.availability, '[^a-zA-Z0-9]', '', 'g'))
-                    in ('outofstock', 'soldout', 'unavailable', 'no', 'false', '0')
-                   then false
-               else coalesce(m.stock_qty > 0, false)
-           end as in_stock,
+           coalesce(av.in_stock, m.stock_qty > 0, false) as in_stock,
            'new'::text as condition,
            m.product_url as source_url,
            su.supplier_id,
@@ -79,7 +96,8 @@ with suppliers as (
            end as reason
     from integration.market_prices m
     left join products.products p on p.id = m.product_id
-    left join sources src on src.label = regexp_replace(lower(m.source), '[^a-z]', '', 'g')
+    left join retail_sources src on src.name = m.source
+    left join availabilities av on av.name = m.availability
     left join core.currencies cur on cur.code = upper(btrim(m.currency))
     left join suppliers su on su.supplier_name = m.supplier_name
     where not exists (select 1 from integration.legacy_price_migrations l
@@ -141,9 +159,8 @@ with suppliers as (
                     when m.highest_bid is not null then 'highest_bid' end as field
     ) x
     left join products.products p on p.id = m.product_id
-    left join sources src on src.label = regexp_replace(lower(m.platform_name), '[^a-z]', '', 'g')
-    left join conditions cond
-      on cond.label = regexp_replace(lower(btrim(m.condition)), '[^a-z]+', '_', 'g')
+    left join resale_sources src on src.name = m.platform_name
+    left join resale_conditions cond on cond.name = m.condition
     left join size_match sm
       on sm.size_value = m.size_value
      and sm.source = m.platform_name
@@ -159,13 +176,15 @@ with suppliers as (
     from (select * from retail union all select * from resale) u
     left join integration.price_sources taken on taken.id = u.legacy_id
 ), ranked as (
-    -- Only what the ranking needs, so that the sort handles narrow rows.
+    -- Only what the ranking needs, so that the sort handles narrow rows. Rejected rows rank in
+    -- partitions of their own, read by nobody: a filter here would hide the row count from the
+    -- planner, which then sorts the wide rows to merge-join them with a few it expects.
     select m.legacy_id, m.legacy_table,
            row_number() over w as rank,
            first_value(m.new_id) over w as key_new_id
     from mapped m
-    where m.reason is null
-    window w as (partition by m.product_id, m.source_label, m.source_product_id, m.size_id
+    window w as (partition by m.reason is null, m.product_id, m.source_label,
+                              m.source_product_id, m.size_id
                  order by m.observed_at desc, m.legacy_created_at desc, m.legacy_id desc)
 )
 -- A merged row's history row gets a new id (legacy_price_migrations names it).
@@ -179,7 +198,7 @@ from (
            m.condition::integration.condition_enum as condition,
            m.source_url, m.supplier_id, m.observed_at, m.metadata, m.reason,
            m.new_id,
-           coalesce(ps.id, r.key_new_id) as landing_id,
+           case when m.reason is null then coalesce(ps.id, r.key_new_id) end as landing_id,
            case
                when m.reason is not null then 'rejected'
                when r.rank > 1 then 'merged'

@@ -64,3 +64,7 @@ select r.reading_id, r.size_value, r.source,
        end as reason
 from size_reading r
 left join found f on f.reading_id = r.reading_id;
+
+-- Row counts for the planner, which otherwise guesses a few hundred rows and sorts a million
+-- legacy rows to merge-join them here.
+analyze size_match;
