@@ -86,19 +86,22 @@ async fn the_latest_database_verifies_clean_and_keeps_the_documents_promises() {
         .is_empty());
 }
 
-#[tokio::test]
-async fn a_broken_promise_is_reported_as_drift() {
+/// The drift lines `db verify` prints for a migrated database after `sql` ran on it.
+async fn drift_after(sql: &str) -> Vec<String> {
     let db = migrated_db().await;
     let mut conn = db.connect().await;
-    sqlx::raw_sql(
+    sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+    let report = catalog::verify(&mut conn, &db.name).await.unwrap();
+    report.drift.iter().map(ToString::to_string).collect()
+}
+
+#[tokio::test]
+async fn a_broken_promise_is_reported_as_drift() {
+    let lines = drift_after(
         "create index idx_extra_prefix on products.products (brand_id); \
          delete from core.platforms where slug = 'restocks';",
     )
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    let report = catalog::verify(&mut conn, &db.name).await.unwrap();
-    let lines: Vec<String> = report.drift.iter().map(ToString::to_string).collect();
+    .await;
     assert!(
         lines.iter().any(
             |l| l.starts_with("unexpected redundant-index products.idx_extra_prefix")
@@ -116,14 +119,7 @@ async fn a_broken_promise_is_reported_as_drift() {
 
 #[tokio::test]
 async fn a_changed_storage_setting_is_reported_as_drift() {
-    let db = migrated_db().await;
-    let mut conn = db.connect().await;
-    sqlx::raw_sql("alter table products.sizes set (fillfactor = 100)")
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let report = catalog::verify(&mut conn, &db.name).await.unwrap();
-    let lines: Vec<String> = report.drift.iter().map(ToString::to_string).collect();
+    let lines = drift_after("alter table products.sizes set (fillfactor = 100)").await;
     assert!(
         lines.iter().any(|l| l.contains("storage products.sizes")
             && l.contains("fillfactor=40")
