@@ -150,6 +150,30 @@ async fn a_good_backup_verifies_and_is_recorded_as_verified() {
     assert!(again.differences.is_empty());
 }
 
+#[tokio::test]
+async fn verify_drops_the_scratch_database_a_killed_verify_left_but_not_a_live_ones() {
+    let (_db, _dir, done) = backed_up().await;
+    let admin = server().target("postgres");
+    // No process has this pid (it is above any pid_max): its verify died.
+    let dead = "soleflip_verify_4000000000_20261125000000000";
+    // This test process is alive: a verify that is still running.
+    let live = format!("soleflip_verify_{}_19990101000000000", std::process::id());
+    exec(&admin, &format!("create database {dead}")).await;
+    exec(&admin, &format!("create database {live}")).await;
+
+    let outcome = backup::verify(&admin, &bins(), &done.dump).await.unwrap();
+
+    // (A verify of a test running beside this one may have dropped it first.)
+    assert!(
+        outcome.abandoned.iter().all(|n| n == dead),
+        "{:?}",
+        outcome.abandoned
+    );
+    assert!(!database_exists(dead).await);
+    assert!(database_exists(&live).await);
+    exec(&admin, &format!("drop database {live}")).await;
+}
+
 /// Runs a restore of `file` into a new database and checks that it was refused as corrupt and
 /// that the database was never created.
 async fn assert_refused_before_restoring(file: &Path) {

@@ -245,6 +245,7 @@ fn verify_json(v: &app::VerifyOutcome) -> serde_json::Value {
         "ok": v.differences.is_empty(),
         "file": v.checked.dump,
         "scratch_database": v.scratch,
+        "abandoned_scratch_dropped": v.abandoned,
         "tables": v.checked.manifest.tables.len(),
         "total_rows": v.checked.manifest.total_rows,
         "differences": v.differences,
@@ -254,13 +255,19 @@ fn verify_json(v: &app::VerifyOutcome) -> serde_json::Value {
 
 fn verify_text(v: &app::VerifyOutcome) -> String {
     let m = &v.checked.manifest;
-    let mut s = format!(
+    let mut s = String::new();
+    for name in &v.abandoned {
+        s.push_str(&format!(
+            "dropped {name}, left behind by a verify that did not finish\n"
+        ));
+    }
+    s.push_str(&format!(
         "checked: {} matches its manifest ({} bytes, sha256 ok)\nrestored into the scratch \
          database {} (dropped again)\n",
         v.checked.dump.display(),
         m.size,
         v.scratch
-    );
+    ));
     s.push_str(&differences_text(&v.differences, m));
     s
 }

@@ -67,6 +67,24 @@ pub async fn drop_database(target: &DbTarget) -> Result<(), AdminError> {
     Ok(())
 }
 
+/// The databases whose name starts with `prefix` and that nobody is connected to.
+pub async fn idle_databases_named(
+    target: &DbTarget,
+    prefix: &str,
+) -> Result<Vec<String>, AdminError> {
+    let mut conn = connect_maintenance(target).await?;
+    sqlx::query_scalar(
+        "select d.datname::text from pg_database d \
+         where starts_with(d.datname, $1) \
+           and not exists (select 1 from pg_stat_activity a where a.datname = d.datname) \
+         order by 1",
+    )
+    .bind(prefix)
+    .fetch_all(&mut conn)
+    .await
+    .map_err(|e| sql_error("listing", &format!("{prefix}*"), target, &e))
+}
+
 fn sql_error(
     action: &'static str,
     database: &str,

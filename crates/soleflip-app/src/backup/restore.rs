@@ -29,6 +29,8 @@ pub struct Checked {
 #[derive(Debug, Clone)]
 pub struct VerifyOutcome {
     pub checked: Checked,
+    /// Scratch databases of earlier verify runs that died before dropping them: dropped now.
+    pub abandoned: Vec<String>,
     /// The scratch database it restored into (dropped again).
     pub scratch: String,
     /// Every way the restored database differs from the manifest; empty when verified.
@@ -107,8 +109,9 @@ pub async fn verify(
 ) -> Result<VerifyOutcome, BackupError> {
     let checked = check_file(file).await?;
     let pg_restore = program(bins, "pg_restore")?;
+    let abandoned = drop_abandoned_scratch(target).await?;
     let scratch_name = format!(
-        "soleflip_verify_{}_{}",
+        "{SCRATCH_PREFIX}{}_{}",
         std::process::id(),
         Utc::now().format("%Y%m%d%H%M%S%3f")
     );
@@ -139,6 +142,7 @@ pub async fn verify(
     };
     Ok(VerifyOutcome {
         checked,
+        abandoned,
         scratch: scratch_name,
         differences,
         verified_path,
@@ -195,6 +199,30 @@ pub async fn restore(
 
 /// Creates an empty database (from `template0`, as `pg_restore` expects) on the target's
 /// server; returns whether this call created it.
+/// `backup verify` restores into `soleflip_verify_<pid>_<time>`.
+const SCRATCH_PREFIX: &str = "soleflip_verify_";
+
+/// Drops the scratch databases of `backup verify` runs that were killed before dropping theirs:
+/// nobody connected, and the process named in it no longer running on this machine. Returns
+/// their names.
+async fn drop_abandoned_scratch(target: &DbTarget) -> Result<Vec<String>, BackupError> {
+    let mut dropped = Vec::new();
+    for name in admin::idle_databases_named(target, SCRATCH_PREFIX).await? {
+        let pid = name
+            .strip_prefix(SCRATCH_PREFIX)
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|p| p.parse::<u32>().ok());
+        let Some(pid) = pid else { continue };
+        if Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        admin::drop_database(&target.with_database(&name)).await?;
+        tracing::info!(database = %name, "dropped the scratch database of a verify that died");
+        dropped.push(name);
+    }
+    Ok(dropped)
+}
+
 async fn create_database(target: &DbTarget, name: &str) -> Result<bool, BackupError> {
     let mut maint = admin::connect_maintenance(target).await?;
     let sql = format!(
