@@ -761,3 +761,24 @@ async fn a_run_smaller_than_the_price_table_writes_through_its_indexes() {
         report.bulk_loaded
     );
 }
+
+#[tokio::test]
+async fn a_reader_holding_the_price_table_gets_a_run_through_the_indexes_not_a_wait() {
+    let (db, mut conn) = legacy_db().await;
+    let mut reader = db.connect().await;
+    sqlx::raw_sql("begin; select count(*) from integration.price_sources;")
+        .execute(&mut reader)
+        .await
+        .unwrap();
+
+    let report = migrate(&mut conn, MigrateOptions::default()).await;
+
+    assert_eq!(report.status, MigrateStatus::Committed, "{report:#?}");
+    assert!(report.bulk_loaded.is_empty(), "{:?}", report.bulk_loaded);
+    sqlx::raw_sql("commit").execute(&mut reader).await.unwrap();
+    let written = count(&mut conn, "integration.price_sources").await;
+    assert_eq!(
+        report.tables.iter().map(|t| t.inserted).sum::<i64>(),
+        written
+    );
+}

@@ -123,11 +123,20 @@ pub struct Applied {
 /// older observations into history, and the record of every moved row. A table about to
 /// receive at least as many rows as it holds is bulk loaded: its foreign keys and the indexes
 /// nothing depends on are dropped first and rebuilt after the writes (`legacy_bulk_drop.sql`),
-/// which holds an ACCESS EXCLUSIVE lock on it until the transaction ends.
+/// which holds an ACCESS EXCLUSIVE lock on it until the transaction ends. When that lock cannot
+/// be had within [`BULK_LOCK_WAIT`] (a reader's transaction holds the table), the rows are
+/// written through the indexes instead.
 pub async fn apply(conn: &mut PgConnection) -> Result<Applied, sqlx::Error> {
-    let bulk_loaded: Vec<String> = sqlx::query_scalar(include_str!("legacy_bulk_tables.sql"))
+    let mut bulk_loaded: Vec<String> = sqlx::query_scalar(include_str!("legacy_bulk_tables.sql"))
         .fetch_all(&mut *conn)
         .await?;
+    if !bulk_loaded.is_empty() && !lock_for_bulk(conn, &bulk_loaded).await? {
+        tracing::warn!(
+            tables = %bulk_loaded.join(", "),
+            "another session holds the price tables: writing through their indexes instead"
+        );
+        bulk_loaded.clear();
+    }
     if !bulk_loaded.is_empty() {
         sqlx::query("select set_config('soleflip.bulk_tables', $1, true)")
             .bind(bulk_loaded.join(","))
@@ -153,6 +162,50 @@ pub async fn apply(conn: &mut PgConnection) -> Result<Applied, sqlx::Error> {
         recorded,
         bulk_loaded,
     })
+}
+
+/// How long a bulk load waits for the ACCESS EXCLUSIVE lock on its tables.
+pub const BULK_LOCK_WAIT: &str = "3s";
+
+/// Takes the ACCESS EXCLUSIVE lock on `tables` (our own schema-qualified names), waiting at
+/// most [`BULK_LOCK_WAIT`]. False, with the transaction as it was, when the wait ran out.
+async fn lock_for_bulk(conn: &mut PgConnection, tables: &[String]) -> Result<bool, sqlx::Error> {
+    let before: String = sqlx::query_scalar("select current_setting('lock_timeout')")
+        .fetch_one(&mut *conn)
+        .await?;
+    sqlx::raw_sql("savepoint bulk_lock")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("select set_config('lock_timeout', $1, true)")
+        .bind(BULK_LOCK_WAIT)
+        .execute(&mut *conn)
+        .await?;
+    let locked = sqlx::raw_sql(&format!(
+        "lock table {} in access exclusive mode",
+        tables.join(", ")
+    ))
+    .execute(&mut *conn)
+    .await;
+    match locked {
+        Ok(_) => {
+            sqlx::raw_sql("release savepoint bulk_lock")
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("select set_config('lock_timeout', $1, true)")
+                .bind(before)
+                .execute(&mut *conn)
+                .await?;
+            Ok(true)
+        }
+        // 55P03 lock_not_available: the rollback also undoes the lock_timeout.
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("55P03") => {
+            sqlx::raw_sql("rollback to savepoint bulk_lock")
+                .execute(&mut *conn)
+                .await?;
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 async fn execute(conn: &mut PgConnection, sql: &'static str) -> Result<u64, sqlx::Error> {
