@@ -9,6 +9,7 @@
 -- price sources: 3.7 s to write them, then 15 s to rebuild the indexes and keys of all three
 -- price tables, against 52 s to write them through price_sources' 14 indexes. Dropping takes
 -- an ACCESS EXCLUSIVE lock on the table until commit: readers wait.
+-- comment_sql restores the comment; for an object without one it reads `... is NULL`.
 create or replace temporary view bulk_definitions as
 with t as (
     select c.oid, c.oid::regclass::text as tname

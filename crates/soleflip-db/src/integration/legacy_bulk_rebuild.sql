@@ -10,9 +10,7 @@ declare
 begin
     for r in select create_sql, comment_sql from bulk_saved order by step, tname, name loop
         execute r.create_sql;
-        if r.comment_sql is not null then
-            execute r.comment_sql;
-        end if;
+        execute r.comment_sql;
     end loop;
     select count(*) into differing
     from ((select step, tname, name, create_sql, comment_sql from bulk_saved
