@@ -25,7 +25,7 @@ pub use soleflip_db::integration::legacy::Fault;
 /// What a caller of the price use cases must be able to tell apart.
 #[derive(Debug, thiserror::Error)]
 pub enum PricesError {
-    #[error("--pricing-currency {0:?}: not a currency of core.currencies")]
+    #[error("pricing currency {0:?}: not a currency of core.currencies")]
     UnknownCurrency(String),
     #[error(
         "{present} exists but {missing} does not: the legacy tables are half archived; \
@@ -39,9 +39,9 @@ pub enum PricesError {
     NotMigrated { at: i64, needed: i64 },
     #[error("no product has SKU {0:?}")]
     NoProduct(String),
-    #[error("--size {size:?}: {reason}")]
+    #[error("size {size:?}: {reason}")]
     Size { size: String, reason: String },
-    #[error("--source {0:?}: unknown source (known: {known})", known = SourceType::labels())]
+    #[error("source {0:?}: unknown source (known: {known})", known = SourceType::labels())]
     UnknownSource(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -440,6 +440,30 @@ fn problems(
         ));
     }
     out
+}
+
+impl crate::App {
+    /// `prices migrate-legacy`, on a connection of the pool.
+    #[tracing::instrument(skip(self))]
+    pub async fn migrate_legacy_prices(
+        &self,
+        options: &MigrateOptions,
+    ) -> Result<MigrateReport, PricesError> {
+        let mut conn = self.conn().await.map_err(anyhow::Error::new)?;
+        migrate_legacy(&mut conn, options).await
+    }
+
+    /// `prices latest`, on a connection of the pool.
+    #[tracing::instrument(skip(self))]
+    pub async fn latest_prices(
+        &self,
+        sku: &str,
+        size: Option<&str>,
+        source: Option<&str>,
+    ) -> Result<LatestReport, PricesError> {
+        let mut conn = self.conn().await.map_err(anyhow::Error::new)?;
+        latest(&mut conn, sku, size, source).await
+    }
 }
 
 /// Cents as a decimal amount (`-12.05`), without floats.

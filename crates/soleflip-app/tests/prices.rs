@@ -517,10 +517,10 @@ async fn archive_moves_the_legacy_tables_with_their_rows_and_verify_still_passes
         8
     );
     assert_eq!(count(&mut conn, "archive.pricing_market_prices").await, 7);
-    let verify = soleflip_db::catalog::verify(&mut conn, &db.name)
+    let verify = soleflip_db::verify::verify(&mut conn, &db.name)
         .await
         .unwrap();
-    assert!(verify.ok(), "{:#?}", verify.drift);
+    assert!(verify.ok, "{:#?}", verify.drift);
     let again = migrate(&mut conn, MigrateOptions::default()).await;
     assert_eq!(again.status, MigrateStatus::NothingToDo);
 }
@@ -641,7 +641,7 @@ async fn latest_shows_one_price_per_size_and_source_and_filters_by_size_and_sour
         .unwrap_err();
     assert!(
         err.to_string()
-            .starts_with("--source \"alias\": unknown source"),
+            .starts_with("source \"alias\": unknown source"),
         "{err}"
     );
 }
@@ -660,7 +660,7 @@ async fn an_unknown_pricing_currency_is_refused_before_anything_happens() {
     .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "--pricing-currency \"EURO\": not a currency of core.currencies"
+        "pricing currency \"EURO\": not a currency of core.currencies"
     );
 }
 

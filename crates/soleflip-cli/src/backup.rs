@@ -7,13 +7,13 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
-use soleflip_app::backup::{self as app, BackupError, Policy};
-use soleflip_db::DbTarget;
-use soleflip_pg::PgBinaries;
+use soleflip_app::backup::{
+    self as app, BackupError, BackupReport, BackupVerifyReport, BaseReport, Policy, RestoreReport,
+};
+use soleflip_app::{App, Create};
 
 use crate::cli::Format;
-use crate::config::Config;
-use crate::output::{error_line, print, print_json};
+use crate::output::{error_line, print, show};
 use crate::Outcome;
 
 #[derive(Debug, Args)]
@@ -30,6 +30,7 @@ pub struct BackupArgs {
     /// Verify the new backup right away (as `db backup verify` does)
     #[arg(long, conflicts_with = "base")]
     pub verify: bool,
+    /// Output: text for people, json for scripts
     #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
     pub format: Format,
 }
@@ -68,6 +69,7 @@ pub struct RestoreArgs {
     /// Replace the contents of a database that is not empty
     #[arg(long)]
     pub yes: bool,
+    /// Output: text for people, json for scripts
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -105,10 +107,10 @@ pub enum OnOff {
 }
 
 /// The backup directory: `--dir`, else `<home>/backups` (embedded cluster) or `./backups`.
-fn backup_dir(dir: Option<PathBuf>, config: &Config) -> anyhow::Result<PathBuf> {
+fn backup_dir(dir: Option<PathBuf>, app: &App) -> anyhow::Result<PathBuf> {
     let dir = dir.unwrap_or_else(|| {
-        if config.embedded() {
-            config.home.join("backups")
+        if app.embedded() {
+            app.home().join("backups")
         } else {
             PathBuf::from("backups")
         }
@@ -128,19 +130,16 @@ fn outcome_of<T>(result: Result<T, BackupError>) -> anyhow::Result<Result<T, Out
     }
 }
 
-pub async fn backup(
-    args: BackupArgs,
-    config: &Config,
-    target: &DbTarget,
-) -> anyhow::Result<Outcome> {
+pub async fn backup(args: BackupArgs, app: &App) -> anyhow::Result<Outcome> {
     if args.action.is_some() && (args.base || args.verify) {
         anyhow::bail!("--base and --verify apply to taking a backup, not to `verify` or `prune`");
     }
-    let dir = backup_dir(args.dir, config)?;
+    let dir = backup_dir(args.dir, app)?;
     match args.action {
         Some(BackupAction::Verify { file }) => {
-            let bins = PgBinaries::locate()?;
-            let verified = match outcome_of(app::verify(target, &bins, &file).await)? {
+            let target = app.target(Create::No).await?;
+            let bins = app.binaries()?;
+            let verified = match outcome_of(app::verify(&target, &bins, &file).await)? {
                 Ok(v) => v,
                 Err(outcome) => return Ok(outcome),
             };
@@ -160,22 +159,16 @@ pub async fn backup(
             Ok(Outcome::Ok)
         }
         None if args.base => {
-            if !config.embedded() {
+            if !app.embedded() {
                 anyhow::bail!(
                     "--base backs up the embedded cluster; for your own server use pg_basebackup \
                      and its WAL archiving"
                 );
             }
-            let cluster = config.cluster()?;
+            let cluster = app.cluster()?;
             let base = app::base_backup(&cluster, &dir).await?;
-            if args.format == Format::Json {
-                print_json(&serde_json::json!({
-                    "base_backup": base.dir,
-                    "manifest_path": base.manifest_path,
-                    "manifest": base.manifest,
-                }))?;
-            } else {
-                print(&format!(
+            show(&BaseReport::from(&base), args.format, |_| {
+                format!(
                     "base backup: {}\nmanifest: {}\nfinished at: {}; PostgreSQL {}; {} bytes\n\
                      WAL archive: {}\n",
                     base.dir.display(),
@@ -184,15 +177,16 @@ pub async fn backup(
                     base.manifest.server_version,
                     base.manifest.size,
                     base.manifest.wal_archive.display()
-                ));
-            }
+                )
+            });
             Ok(Outcome::Ok)
         }
         None => {
-            let bins = PgBinaries::locate()?;
-            let done = app::backup(target, &bins, &dir).await?;
+            let target = app.target(Create::No).await?;
+            let bins = app.binaries()?;
+            let done = app::backup(&target, &bins, &dir).await?;
             let verified = if args.verify {
-                match outcome_of(app::verify(target, &bins, &done.dump).await)? {
+                match outcome_of(app::verify(&target, &bins, &done.dump).await)? {
                     Ok(v) => Some(v),
                     Err(outcome) => return Ok(outcome),
                 }
@@ -201,12 +195,11 @@ pub async fn backup(
             };
             let m = &done.manifest;
             if args.format == Format::Json {
-                print_json(&serde_json::json!({
-                    "dump": done.dump,
-                    "manifest_path": done.manifest_path,
-                    "manifest": m,
-                    "verify": verified.as_ref().map(verify_json),
-                }))?;
+                show(
+                    &BackupReport::new(&done, verified.as_ref()),
+                    args.format,
+                    |_| String::new(),
+                );
             } else {
                 let migration = m
                     .migration
@@ -238,19 +231,6 @@ pub async fn backup(
             })
         }
     }
-}
-
-fn verify_json(v: &app::VerifyOutcome) -> serde_json::Value {
-    serde_json::json!({
-        "ok": v.differences.is_empty(),
-        "file": v.checked.dump,
-        "scratch_database": v.scratch,
-        "abandoned_scratch_dropped": v.abandoned,
-        "tables": v.checked.manifest.tables.len(),
-        "total_rows": v.checked.manifest.total_rows,
-        "differences": v.differences,
-        "verified_record": v.verified_path,
-    })
 }
 
 fn verify_text(v: &app::VerifyOutcome) -> String {
@@ -290,10 +270,7 @@ fn differences_text(differences: &[String], m: &app::Manifest) -> String {
 }
 
 fn show_verify(v: &app::VerifyOutcome, format: Format) -> anyhow::Result<Outcome> {
-    match format {
-        Format::Json => print_json(&verify_json(v))?,
-        Format::Text => print(&verify_text(v)),
-    }
+    show(&BackupVerifyReport::from(v), format, |_| verify_text(v));
     Ok(if v.differences.is_empty() {
         Outcome::Ok
     } else {
@@ -303,7 +280,8 @@ fn show_verify(v: &app::VerifyOutcome, format: Format) -> anyhow::Result<Outcome
 
 fn show_prune(plan: &app::PrunePlan, dir: &Path, format: Format) -> anyhow::Result<()> {
     if format == Format::Json {
-        return print_json(plan);
+        show(plan, format, |_| String::new());
+        return Ok(());
     }
     let delete = if plan.dry_run {
         "would delete"
@@ -336,25 +314,19 @@ fn show_prune(plan: &app::PrunePlan, dir: &Path, format: Format) -> anyhow::Resu
     Ok(())
 }
 
-pub async fn restore(args: RestoreArgs, target: &DbTarget) -> anyhow::Result<Outcome> {
+pub async fn restore(args: RestoreArgs, app: &App) -> anyhow::Result<Outcome> {
+    let target = app.target(Create::No).await?;
     let to = args
         .to
         .as_deref()
         .map_or_else(|| target.clone(), |name| target.with_database(name));
-    let bins = PgBinaries::locate()?;
+    let bins = app.binaries()?;
     let done = match outcome_of(app::restore(&to, &bins, &args.file, args.yes).await)? {
         Ok(d) => d,
         Err(outcome) => return Ok(outcome),
     };
     if args.format == Format::Json {
-        print_json(&serde_json::json!({
-            "ok": done.differences.is_empty(),
-            "file": done.checked.dump,
-            "database": done.database,
-            "created": done.created,
-            "replaced": done.replaced,
-            "differences": done.differences,
-        }))?;
+        show(&RestoreReport::from(&done), args.format, |_| String::new());
     } else {
         let how = if done.created {
             "created for it"
@@ -378,19 +350,19 @@ pub async fn restore(args: RestoreArgs, target: &DbTarget) -> anyhow::Result<Out
     })
 }
 
-pub async fn recover(args: RecoverArgs, config: &Config) -> anyhow::Result<Outcome> {
+pub async fn recover(args: RecoverArgs, app: &App) -> anyhow::Result<Outcome> {
     let target_time = app::parse_time(&args.to_time)?;
-    let backups = match (args.dir, config.embedded()) {
+    let backups = match (args.dir, app.embedded()) {
         (Some(d), _) => std::path::absolute(d)?,
-        (None, true) => std::path::absolute(config.home.join("backups"))?,
+        (None, true) => std::path::absolute(app.home().join("backups"))?,
         (None, false) => anyhow::bail!("--dir is needed: where are the base backups?"),
     };
-    let source = if config.embedded() {
-        Some(config.cluster()?)
+    let source = if app.embedded() {
+        Some(app.cluster()?)
     } else {
         None
     };
-    let bins = PgBinaries::locate()?;
+    let bins = app.binaries()?;
     let into = std::path::absolute(&args.into)?;
     let req = app::RecoverRequest {
         target_time,
@@ -417,44 +389,33 @@ pub async fn recover(args: RecoverArgs, config: &Config) -> anyhow::Result<Outco
     Ok(Outcome::Ok)
 }
 
-/// `pg archive` runs synchronously like the other `pg` commands, on a runtime of its own.
-pub fn archive(args: ArchiveArgs, config: &Config) -> anyhow::Result<Outcome> {
-    let cluster = config.cluster()?;
-    let dir = args.dir.unwrap_or_else(|| config.home.join("wal-archive"));
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(async {
-                let status = match args.state {
-                    Some(OnOff::On) => app::archive_on(&cluster, &dir).await?,
-                    Some(OnOff::Off) => app::archive_off(&cluster).await?,
-                    None => app::archive_status(&cluster).await?,
-                };
-                let state = if status.on() {
-                    format!(
-                        "on, into {}",
-                        status
-                            .dir
-                            .as_deref()
-                            .map_or_else(String::new, |d| d.display().to_string())
-                    )
-                } else {
-                    "off".to_string()
-                };
-                let mut s = format!("WAL archiving: {state}\n");
-                if let Some(a) = &status.last_archived {
-                    s.push_str(&format!("last archived: {a}\n"));
-                }
-                if let Some(f) = &status.last_failed {
-                    s.push_str(&format!("last failed: {f}\n"));
-                }
-                print(&s);
-                Ok(Outcome::Ok)
-            })
-        })
-        .join()
-        .unwrap_or_else(|_| Err(anyhow::anyhow!("the archive command panicked")))
-    })
+/// `pg archive on|off`, or its state.
+pub async fn archive(args: ArchiveArgs, app: &App) -> anyhow::Result<Outcome> {
+    let cluster = app.cluster()?;
+    let dir = args.dir.unwrap_or_else(|| app.home().join("wal-archive"));
+    let status = match args.state {
+        Some(OnOff::On) => app::archive_on(&cluster, &dir).await?,
+        Some(OnOff::Off) => app::archive_off(&cluster).await?,
+        None => app::archive_status(&cluster).await?,
+    };
+    let state = if status.on() {
+        format!(
+            "on, into {}",
+            status
+                .dir
+                .as_deref()
+                .map_or_else(String::new, |d| d.display().to_string())
+        )
+    } else {
+        "off".to_string()
+    };
+    let mut s = format!("WAL archiving: {state}\n");
+    if let Some(a) = &status.last_archived {
+        s.push_str(&format!("last archived: {a}\n"));
+    }
+    if let Some(f) = &status.last_failed {
+        s.push_str(&format!("last failed: {f}\n"));
+    }
+    print(&s);
+    Ok(Outcome::Ok)
 }

@@ -12,9 +12,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     long_about = "SoleFlip: the operations system for sneaker resellers, on one PostgreSQL \
                   database.\n\nWithout --database-url or DATABASE_URL it uses a private \
                   PostgreSQL cluster in its home directory, started on demand.",
-    after_help = "Exit codes: 0 ok, 1 failure, 2 drift (database differs from its migrations), \
-                  3 server stopped (pg status), 4 input refused with a reason (sizes parse); \
-                  db health: 0 OK, 1 WARN, 2 CRIT."
+    after_help = "Exit codes: 0 ok, 1 failure, 2 drift (database differs from its migrations, \
+                  a changed migration, an untrusted backup), 3 server stopped (pg status), 4 \
+                  input refused with a reason (sizes parse), 64 wrong command line; db health: \
+                  0 OK, 1 WARN, 2 CRIT."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -28,30 +29,55 @@ pub struct GlobalArgs {
     /// PostgreSQL server to use instead of the embedded one (also DATABASE_URL, then .env).
     /// SQLAlchemy forms such as postgresql+asyncpg:// are accepted. Prefer the environment: a
     /// password on the command line is visible to other users.
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        help_heading = "Global options"
+    )]
     pub database_url: Option<String>,
     /// SoleFlip home directory, holding the embedded cluster [env: SOLEFLIP_HOME] [default: ./.soleflip]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        help_heading = "Global options"
+    )]
     pub home: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// The embedded PostgreSQL server: start, stop, status, url
+    /// The embedded PostgreSQL server: start, stop, status, url, archive
     #[command(subcommand)]
     Pg(PgCommand),
-    /// The database: up, migrate, status, verify, reset
+    /// The database: up, migrate, status, verify, adopt, health, docs, reset, backup, restore,
+    /// recover
     #[command(subcommand)]
     Db(DbCommand),
-    /// Users and their passwords
+    /// Users: set-password
     #[command(subcommand)]
     User(UserCommand),
-    /// Shoe and apparel sizes: parse, convert, normalize the size table
+    /// Shoe and apparel sizes: parse (and convert), normalize the size table
     #[command(subcommand)]
     Sizes(SizesCommand),
-    /// Prices: move the legacy price tables into price_sources, show the latest prices
+    /// Prices: migrate-legacy (into price_sources), latest
     #[command(subcommand)]
     Prices(crate::prices::PricesCommand),
+    /// Print a shell completion script: soleflip completions bash > /etc/bash_completion.d/soleflip
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Writes the completion script of `shell` to stdout.
+pub fn completions(shell: clap_complete::Shell) {
+    use clap::CommandFactory as _;
+    let mut text = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "soleflip", &mut text);
+    crate::output::print(&String::from_utf8_lossy(&text));
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,6 +95,7 @@ pub enum SizesCommand {
         /// Where the string comes from (decides how a bare number is read)
         #[arg(long, value_enum)]
         source: Option<SizeSource>,
+        /// Output: text for people, json for scripts
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -80,6 +107,7 @@ pub enum SizesCommand {
         /// Report what would change and change nothing
         #[arg(long)]
         dry_run: bool,
+        /// Output: text for people, json for scripts
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -96,12 +124,24 @@ pub enum SizeSource {
 #[derive(Debug, Subcommand)]
 pub enum PgCommand {
     /// Create the embedded cluster if needed and start it
-    Start,
+    Start {
+        /// Output: text for people, json for scripts
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Stop the embedded server (committed data is kept)
-    Stop,
-    /// Show whether the embedded server runs, and where (exit 3 when stopped)
-    Status,
-    /// Print a connection URL for psql
+    Stop {
+        /// Output: text for people, json for scripts
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Show whether the embedded server runs, and where (exit 3 when stopped); creates nothing
+    Status {
+        /// Output: text for people, json for scripts
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print a connection URL of the SoleFlip database for psql (once `db up` created it)
     Url,
     /// WAL archiving for point-in-time recovery: on, off, or (no argument) its state
     Archive(crate::backup::ArchiveArgs),
@@ -114,6 +154,7 @@ pub enum DbCommand {
         /// Stop after this migration version
         #[arg(long, value_name = "VERSION")]
         to: Option<i64>,
+        /// Output: text for people, json for scripts
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -122,14 +163,19 @@ pub enum DbCommand {
         /// Stop after this migration version
         #[arg(long, value_name = "VERSION")]
         to: Option<i64>,
+        /// Output: text for people, json for scripts
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// List applied and pending migrations
     Status {
+        /// Output: text for people, json for scripts
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
     /// Compare the database with what its migrations promise (exit 2 on drift)
     Verify {
+        /// Output: text for people, json for scripts
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -138,10 +184,14 @@ pub enum DbCommand {
         /// Adopt even if its structure differs from what the old system built (still listed)
         #[arg(long)]
         force: bool,
+        /// Output: text for people, json for scripts
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Server facts, index and table health, activity and slow statements (exit 0 OK, 1 WARN,
     /// 2 CRIT)
     Health {
+        /// Output: text for people, json for scripts
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -150,12 +200,21 @@ pub enum DbCommand {
         /// Directory to write README.md and one <schema>.md per schema into
         #[arg(long, value_name = "DIR", default_value = "docs/database")]
         out: std::path::PathBuf,
+        /// Output: text for people, json for scripts
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Drop and recreate the database, then migrate it
     Reset {
-        /// Really drop the database
+        /// Really drop the embedded database
         #[arg(long)]
         yes: bool,
+        /// Really drop a database on another server: its name, typed to confirm
+        #[arg(long, value_name = "NAME")]
+        yes_really: Option<String>,
+        /// Output: text for people, json for scripts
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Back up the database (pg_dump + manifest); `verify FILE`, `prune`; `--base` for PITR
     Backup(crate::backup::BackupArgs),
@@ -181,4 +240,38 @@ pub enum UserCommand {
 pub enum Format {
     Text,
     Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_declaration_is_consistent() {
+        use clap::CommandFactory as _;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_option_and_subcommand_has_a_description() {
+        use clap::CommandFactory as _;
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                if arg.get_help().is_none() && !["help", "version"].contains(&arg.get_id().as_str())
+                {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                let here = format!("{path} {}", sub.get_name());
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(here.clone());
+                }
+                walk(sub, &here, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "soleflip", &mut missing);
+        assert!(missing.is_empty(), "no description: {missing:?}");
+    }
 }

@@ -1,107 +1,101 @@
-//! One `Config`, resolved once from flags, the environment and `./.env`, in that order.
+//! The configuration, resolved once from flags, the environment and `./.env`, in that order.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
-use soleflip_db::DbTarget;
-use soleflip_pg::{Cluster, ClusterOptions, PgBinaries, SUPERUSER};
+use soleflip_app::{AppConfig, DbTarget};
 
 use crate::cli::GlobalArgs;
 
-/// The database the embedded cluster serves.
-pub const EMBEDDED_DATABASE: &str = "soleflip";
-
-#[derive(Debug)]
-pub struct Config {
-    pub home: PathBuf,
-    /// A given server (flag, DATABASE_URL or .env), parsed; None means the embedded cluster.
-    given: Option<DbTarget>,
-}
-
-impl Config {
-    pub fn resolve(args: &GlobalArgs) -> anyhow::Result<Self> {
-        let dotenv = read_dotenv();
-        let from_env = |key: &str| {
-            std::env::var(key)
-                .ok()
-                .or_else(|| {
-                    dotenv
-                        .iter()
-                        .find(|(k, _)| k == key)
-                        .map(|(_, v)| v.clone())
-                })
-                .filter(|v| !v.is_empty())
-        };
-        let home = args
-            .home
-            .clone()
-            .or_else(|| from_env("SOLEFLIP_HOME").map(PathBuf::from))
-            .unwrap_or_else(|| PathBuf::from(".soleflip"));
-        let given = match args
-            .database_url
-            .clone()
-            .or_else(|| from_env("DATABASE_URL"))
-        {
-            Some(url) => Some(DbTarget::from_url(&url)?),
-            None => None,
-        };
-        Ok(Self { home, given })
-    }
-
-    /// Removes the given server's password from `text`.
-    pub fn scrub(&self, text: &str) -> String {
-        self.given
-            .as_ref()
-            .map_or_else(|| text.to_string(), |t| t.scrub(text))
-    }
-
-    /// Whether commands work on the embedded cluster (no server was given).
-    pub fn embedded(&self) -> bool {
-        self.given.is_none()
-    }
-
-    /// The embedded cluster of the home directory (not started).
-    pub fn cluster(&self) -> anyhow::Result<Cluster> {
-        let bins = PgBinaries::locate()?;
-        Ok(Cluster::open(&self.home, bins, ClusterOptions::default())?)
-    }
-
-    /// The database to work on: the given server's, or the embedded one (started on demand).
-    pub fn target(&self) -> anyhow::Result<DbTarget> {
-        if let Some(t) = &self.given {
-            return Ok(t.clone());
-        }
-        let cluster = self.cluster()?;
-        cluster
-            .start()
-            .context("starting the embedded PostgreSQL")?;
-        Ok(DbTarget::from_socket(
-            cluster.socket_dir(),
-            cluster.port(),
-            SUPERUSER,
-            EMBEDDED_DATABASE,
-        ))
-    }
-}
-
-/// `KEY=value` lines of `./.env` (comments, blank lines and `export ` prefixes allowed; values
-/// may be quoted). Existing installations keep DATABASE_URL there.
-fn read_dotenv() -> Vec<(String, String)> {
-    let Ok(text) = std::fs::read_to_string(".env") else {
-        return Vec::new();
+/// Flags first, then the environment, then `./.env` (read as dotenv reads it: quotes, `export`,
+/// trailing comments). A `.env` that exists but cannot be read or parsed is an error, never
+/// silently skipped: skipping it would quietly use the embedded cluster instead of the server it
+/// names.
+pub fn resolve(args: &GlobalArgs) -> anyhow::Result<AppConfig> {
+    let dotenv = read_dotenv(std::path::Path::new(".env"))?;
+    let from_env = |key: &str| {
+        std::env::var(key)
+            .ok()
+            .or_else(|| {
+                dotenv
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.clone())
+            })
+            .filter(|v| !v.is_empty())
     };
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(|l| {
-            let l = l.strip_prefix("export ").unwrap_or(l);
-            let (k, v) = l.split_once('=')?;
-            let v = v.trim();
-            let v = [('"', '"'), ('\'', '\'')]
-                .iter()
-                .find_map(|(a, b)| v.strip_prefix(*a).and_then(|x| x.strip_suffix(*b)))
-                .unwrap_or(v);
-            Some((k.trim().to_string(), v.to_string()))
-        })
+    let home = args
+        .home
+        .clone()
+        .or_else(|| from_env("SOLEFLIP_HOME").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(".soleflip"));
+    let database = match args
+        .database_url
+        .clone()
+        .or_else(|| from_env("DATABASE_URL"))
+    {
+        Some(url) => Some(DbTarget::from_url(&url)?),
+        None => None,
+    };
+    Ok(AppConfig { home, database })
+}
+
+/// The `KEY=value` pairs of a dotenv file; none when it does not exist.
+fn read_dotenv(path: &std::path::Path) -> anyhow::Result<Vec<(String, String)>> {
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    // A UTF-8 byte order mark is tolerated (editors on Windows write one); anything else that is
+    // not UTF-8 is refused with the line it is on.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        anyhow::bail!(
+            "{}: line {line} is not UTF-8 text (save the file as UTF-8)",
+            path.display()
+        );
+    }
+    dotenvy::from_read_iter(bytes)
+        .map(|item| item.map_err(|e| anyhow::anyhow!("{}: {e}", path.display())))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &[u8]) -> anyhow::Result<Vec<(String, String)>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".env");
+        std::fs::write(&path, text).unwrap();
+        read_dotenv(&path)
+    }
+
+    #[test]
+    fn a_trailing_comment_is_not_part_of_the_value() {
+        let vars = parse(b"DATABASE_URL=postgresql://u@h/d # the shop\nexport A='x y'\n").unwrap();
+        assert_eq!(
+            vars[0],
+            ("DATABASE_URL".into(), "postgresql://u@h/d".into())
+        );
+        assert_eq!(vars[1], ("A".into(), "x y".into()));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_tolerated() {
+        let vars = parse(b"\xEF\xBB\xBFA=1\n").unwrap();
+        assert_eq!(vars, vec![("A".to_string(), "1".to_string())]);
+    }
+
+    #[test]
+    fn a_latin1_env_file_is_refused_with_its_line() {
+        let err = parse(b"A=1\nDATABASE_URL=postgresql://u:p\xE4ss@h/d\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains(".env: line 2 is not UTF-8"), "{msg}");
+    }
 }

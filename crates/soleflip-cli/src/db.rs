@@ -2,154 +2,174 @@
 
 use std::fmt::Write as _;
 
-use anyhow::Context;
-use soleflip_db::catalog::{self, VerifyReport};
-use soleflip_db::{admin, migrate, DbTarget};
+use soleflip_app::db::{Confirm, DbError, MigrateReport, StatusReport, VerifyReport};
+use soleflip_app::App;
 
-use crate::cli::{DbCommand, Format};
-use crate::config::Config;
-use crate::output::{print, print_json};
+use crate::cli::DbCommand;
+use crate::output::{print, show};
 use crate::Outcome;
 
-pub async fn run(cmd: DbCommand, config: &Config) -> anyhow::Result<Outcome> {
-    let target = config.target()?;
+pub async fn run(cmd: DbCommand, app: &App) -> anyhow::Result<Outcome> {
     match cmd {
         DbCommand::Up { to, format } => {
-            admin::ensure_database(&target).await?;
-            migrate_and_report(&target, to, format).await
+            let report = app.db_up(to).await?;
+            show(&report, format, |r| {
+                let mut s = String::new();
+                if r.created_database {
+                    let _ = writeln!(s, "created database {}", r.verify.database);
+                }
+                s.push_str(&migrate_text(&r.migrate));
+                s.push_str(&render(&r.verify));
+                s
+            });
+            Ok(verdict(&report.verify))
         }
-        DbCommand::Migrate { to } => {
-            let mut conn = target.connect().await?;
-            let outcome = migrate::migrate(&mut conn, to).await?;
-            let text = if outcome.applied.is_empty() {
-                format!(
-                    "nothing to do: the database is at migration {}\n",
-                    outcome.version
-                )
-            } else {
-                let list: Vec<String> = outcome.applied.iter().map(i64::to_string).collect();
-                format!(
-                    "applied migration(s) {}; the database is at migration {}\n",
-                    list.join(", "),
-                    outcome.version
-                )
-            };
-            print(&text);
+        DbCommand::Migrate { to, format } => {
+            let report = app.db_migrate(to).await?;
+            show(&report, format, migrate_text);
             Ok(Outcome::Ok)
         }
         DbCommand::Status { format } => {
-            let mut conn = target.connect().await?;
-            let states = migrate::status(&mut conn).await?;
-            if format == Format::Json {
-                print_json(&states)?;
+            let report = app.db_status().await?;
+            show(&report, format, status_text);
+            Ok(if report.changed().next().is_some() {
+                Outcome::Drift
             } else {
-                let mut text =
-                    String::from("version  name                 applied at            checksum\n");
-                for s in &states {
-                    let checksum = match s.checksum_ok {
-                        Some(true) => "ok",
-                        Some(false) => "CHANGED",
-                        None => "-",
-                    };
-                    let at = s.applied_at.as_deref().unwrap_or("pending");
-                    let _ = writeln!(
-                        text,
-                        "{:<8} {:<20} {:<21} {checksum}",
-                        s.version, s.name, at
-                    );
-                }
-                print(&text);
-            }
-            let changed = states.iter().any(|s| s.checksum_ok == Some(false));
-            Ok(if changed { Outcome::Drift } else { Outcome::Ok })
+                Outcome::Ok
+            })
         }
         DbCommand::Verify { format } => {
-            let mut conn = target.connect().await?;
-            let report = catalog::verify(&mut conn, &target.describe()).await?;
-            show_report(&report, format)
+            let report = app.db_verify().await?;
+            show(&report, format, render);
+            Ok(verdict(&report))
         }
-        DbCommand::Adopt { force } => adopt(&target, force).await,
-        DbCommand::Health { format } => crate::inspect::health(&target, format).await,
-        DbCommand::Docs { out } => crate::inspect::docs(&target, &out).await,
-        DbCommand::Backup(args) => crate::backup::backup(args, config, &target).await,
-        DbCommand::Restore(args) => crate::backup::restore(args, &target).await,
-        DbCommand::Recover(args) => crate::backup::recover(args, config).await,
-        DbCommand::Reset { yes } => {
-            if !yes {
-                anyhow::bail!(
-                    "refusing to drop and recreate {} without --yes",
-                    target.describe()
+        DbCommand::Adopt { force, format } => match app.db_adopt(force).await {
+            Ok(report) => {
+                show(&report, format, |r| {
+                    let mut s = String::new();
+                    for d in &r.accepted_drift {
+                        let _ = writeln!(s, "  {d}");
+                    }
+                    let _ = writeln!(
+                        s,
+                        "adopted {}: migration {} ({}) recorded as applied{}; run `soleflip db \
+                         migrate` next",
+                        r.database,
+                        r.recorded.version,
+                        r.recorded.name,
+                        if r.accepted_drift.is_empty() {
+                            ""
+                        } else {
+                            " despite the differences above (--force)"
+                        }
+                    );
+                    s
+                });
+                Ok(Outcome::Ok)
+            }
+            Err(DbError::AdoptDrift(drift)) => {
+                let mut s = String::new();
+                for d in &drift {
+                    let _ = writeln!(s, "  {d}");
+                }
+                let _ = writeln!(
+                    s,
+                    "not adopted: {} object(s) differ from what the old system built; --force \
+                     adopts it anyway",
+                    drift.len()
                 );
+                print(&s);
+                Ok(Outcome::Drift)
             }
-            admin::drop_database(&target).await?;
-            admin::ensure_database(&target).await?;
-            migrate_and_report(&target, None, Format::Text).await
+            Err(e) => Err(e.into()),
+        },
+        DbCommand::Health { format } => crate::inspect::health(app, format).await,
+        DbCommand::Docs { out, format } => crate::inspect::docs(app, &out, format).await,
+        DbCommand::Backup(args) => crate::backup::backup(args, app).await,
+        DbCommand::Restore(args) => crate::backup::restore(args, app).await,
+        DbCommand::Recover(args) => crate::backup::recover(args, app).await,
+        DbCommand::Reset {
+            yes,
+            yes_really,
+            format,
+        } => {
+            let confirm = match (yes_really, yes) {
+                (Some(name), _) => Confirm::Named(name),
+                (None, true) => Confirm::Yes,
+                (None, false) => anyhow::bail!(
+                    "refusing to drop and recreate {} without --yes (embedded) or --yes-really \
+                     NAME (any other server)",
+                    app.config()
+                        .database
+                        .as_ref()
+                        .map_or_else(|| "the embedded database".to_string(), |t| t.describe())
+                ),
+            };
+            let report = match app.db_reset(confirm).await {
+                Err(DbError::ConfirmationRequired { database }) => anyhow::bail!(
+                    "refusing to drop {database} with --yes: it is not the embedded database; \
+                     confirm with --yes-really <its name>"
+                ),
+                other => other?,
+            };
+            show(&report, format, |r| {
+                let mut s = format!("dropped and recreated {}\n", r.database);
+                s.push_str(&migrate_text(&r.migrate));
+                s.push_str(&render(&r.verify));
+                s
+            });
+            Ok(verdict(&report.verify))
         }
     }
 }
 
-/// Takes over an old-system database; lists any drift from what the old system built.
-async fn adopt(target: &DbTarget, force: bool) -> anyhow::Result<Outcome> {
-    let mut conn = target.connect().await?;
-    match soleflip_db::adopt::adopt(&mut conn, force).await {
-        Ok(adopted) => {
-            let mut text = String::new();
-            for d in &adopted.drift {
-                let _ = writeln!(text, "  {d}");
-            }
-            let _ = writeln!(
-                text,
-                "adopted {}: migration 1 (consolidated_v1) recorded as applied{}; run `soleflip db migrate` next",
-                target.describe(),
-                if adopted.drift.is_empty() { "" } else { " despite the drift above (--force)" }
-            );
-            print(&text);
-            Ok(Outcome::Ok)
-        }
-        Err(soleflip_db::adopt::AdoptError::Drift(drift)) => {
-            let mut text = String::new();
-            for d in &drift {
-                let _ = writeln!(text, "  {d}");
-            }
-            let _ = writeln!(
-                text,
-                "not adopted: {} object(s) differ from what the old system built; --force adopts it anyway",
-                drift.len()
-            );
-            print(&text);
-            Ok(Outcome::Drift)
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Migrates, then verifies and prints the report: everything printed comes after the commit.
-async fn migrate_and_report(
-    target: &DbTarget,
-    to: Option<i64>,
-    format: Format,
-) -> anyhow::Result<Outcome> {
-    let mut conn = target.connect().await?;
-    migrate::migrate(&mut conn, to).await?;
-    let report = catalog::verify(&mut conn, &target.describe())
-        .await
-        .context("verifying the database")?;
-    show_report(&report, format)
-}
-
-fn show_report(report: &VerifyReport, format: Format) -> anyhow::Result<Outcome> {
-    match format {
-        Format::Json => print_json(&serde_json::json!({
-            "ok": report.ok(),
-            "report": report,
-        }))?,
-        Format::Text => print(&render(report)),
-    }
-    Ok(if report.ok() {
+fn verdict(report: &VerifyReport) -> Outcome {
+    if report.ok {
         Outcome::Ok
     } else {
         Outcome::Drift
-    })
+    }
+}
+
+fn migrate_text(r: &MigrateReport) -> String {
+    if r.applied.is_empty() {
+        format!(
+            "nothing to do: no migration was pending; the database is at migration {}\n",
+            r.version
+        )
+    } else {
+        let list: Vec<String> = r
+            .applied
+            .iter()
+            .map(|m| format!("{} ({})", m.version, m.name))
+            .collect();
+        format!(
+            "applied migration(s) {}; the database is at migration {}\n",
+            list.join(", "),
+            r.version
+        )
+    }
+}
+
+fn status_text(r: &StatusReport) -> String {
+    let mut text = format!(
+        "database: {}\nversion  name                 applied at            checksum\n",
+        r.database
+    );
+    for s in &r.migrations {
+        let checksum = match s.checksum_ok {
+            Some(true) => "ok",
+            Some(false) => "CHANGED",
+            None => "-",
+        };
+        let at = s.applied_at.as_deref().unwrap_or("pending");
+        let _ = writeln!(
+            text,
+            "{:<8} {:<20} {:<21} {checksum}",
+            s.version, s.name, at
+        );
+    }
+    text
 }
 
 /// The verification report as text (plain ASCII, so any terminal can show it).
@@ -171,7 +191,12 @@ pub fn render(r: &VerifyReport) -> String {
         .iter()
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
-    let _ = writeln!(s, "tables: {} ({})", r.table_count, by_schema.join(", "));
+    let _ = writeln!(
+        s,
+        "tables: {} ({}; the archive schema's retired tables not counted)",
+        r.table_count,
+        by_schema.join(", ")
+    );
     let seeds: Vec<String> = r
         .seed_rows
         .iter()
@@ -192,7 +217,7 @@ pub fn render(r: &VerifyReport) -> String {
     } else {
         let _ = writeln!(
             s,
-            "drift: {} object(s) differ from the migrations",
+            "drift: {} object(s) differ from what the migrations promise",
             r.drift.len()
         );
         for d in &r.drift {

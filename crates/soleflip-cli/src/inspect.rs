@@ -6,24 +6,16 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use anyhow::Context;
-use soleflip_db::docs::Dictionary;
-use soleflip_db::health::{self, human_bytes, human_seconds, HealthReport, Severity, Thresholds};
-use soleflip_db::DbTarget;
+use soleflip_app::health::{human_bytes, human_seconds, HealthReport, Severity, Thresholds};
+use soleflip_app::App;
 
 use crate::cli::Format;
-use crate::output::{print, print_json};
+use crate::output::show;
 use crate::Outcome;
 
-pub async fn health(target: &DbTarget, format: Format) -> anyhow::Result<Outcome> {
-    let mut conn = target.connect().await?;
-    let report = health::check(&mut conn, &target.describe(), &Thresholds::default())
-        .await
-        .context("reading the health of the database")?;
-    match format {
-        Format::Json => print_json(&report)?,
-        Format::Text => print(&render_health(&report)),
-    }
+pub async fn health(app: &App, format: Format) -> anyhow::Result<Outcome> {
+    let report = app.health(&Thresholds::default()).await?;
+    show(&report, format, render_health);
     Ok(match report.worst {
         Severity::Ok => Outcome::Ok,
         Severity::Warn => Outcome::Warn,
@@ -131,29 +123,23 @@ fn stamp(at: &Option<String>, by: &Option<String>) -> String {
 }
 
 /// Writes the data dictionary into `out` and lists what it wrote.
-pub async fn docs(target: &DbTarget, out: &Path) -> anyhow::Result<Outcome> {
-    let mut conn = target.connect().await?;
-    let dict = Dictionary::read(&mut conn)
-        .await
-        .context("reading the catalog")?;
-    let files = dict.render();
-    let (written, removed) = soleflip_db::docs::write_dir(out, &files)
-        .with_context(|| format!("writing the data dictionary into {}", out.display()))?;
-    let mut text = String::new();
-    for path in &written {
-        let _ = writeln!(text, "wrote {}", path.display());
-    }
-    for path in &removed {
-        let _ = writeln!(text, "removed {} (its schema is gone)", path.display());
-    }
-    let tables: usize = dict.schemas.iter().map(|s| s.tables.len()).sum();
-    let views: usize = dict.schemas.iter().map(|s| s.views.len()).sum();
-    let _ = writeln!(
-        text,
-        "data dictionary of {}: {} schemas, {tables} tables, {views} views",
-        target.describe(),
-        dict.schemas.len()
-    );
-    print(&text);
+pub async fn docs(app: &App, out: &Path, format: Format) -> anyhow::Result<Outcome> {
+    let report = app.write_docs(out).await?;
+    show(&report, format, |r| {
+        let mut text = String::new();
+        for path in &r.written {
+            let _ = writeln!(text, "wrote {}", path.display());
+        }
+        for path in &r.removed {
+            let _ = writeln!(text, "removed {} (its schema is gone)", path.display());
+        }
+        let _ = writeln!(
+            text,
+            "data dictionary of {}: {} schemas, {} tables, {} views, {} indexes (extension \
+             objects and the archive schema's retired tables are left out, as in db verify)",
+            r.database, r.schemas, r.tables, r.views, r.indexes
+        );
+        text
+    });
     Ok(Outcome::Ok)
 }

@@ -1,9 +1,11 @@
-//! `soleflip`, the one binary: parses the command line, resolves which database to use, runs
-//! the command and turns its outcome into output and an exit code.
+//! `soleflip`, the one binary: parses the command line, builds the application handle once,
+//! calls one use case per command, renders its report as text or JSON, and turns its outcome or
+//! error into an exit code, in one place ([`exit_code`]).
 //!
 //! Exit codes: 0 success; 1 failure (one line on stderr); 2 the database is not what its
-//! migrations promise (drift); 3 `pg status` found the server stopped; 4 the input was refused
-//! with a reason (`sizes parse` of an ambiguous or unparsable size).
+//! migrations promise (drift, a changed migration, an untrusted backup); 3 `pg status` found the
+//! server stopped; 4 the input was refused with a reason (`sizes parse`); 64 the command line is
+//! wrong (usage). `db health` exits by its worst finding: 0 OK, 1 WARN, 2 CRIT.
 
 mod backup;
 mod cli;
@@ -19,9 +21,9 @@ mod user;
 use std::process::ExitCode;
 
 use clap::Parser;
+use soleflip_app::{code_of, App, Code};
 
 use crate::cli::{Cli, Command};
-use crate::config::Config;
 
 /// What a command reports besides success.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,13 +39,27 @@ pub enum Outcome {
     Crit,
 }
 
+/// Exit code of a command line clap refused (unknown option, missing value, ...).
+const USAGE: u8 = 64;
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     init_logging();
-    let config = match Config::resolve(&cli.global) {
+    let config = match config::resolve(&cli.global) {
         Ok(c) => c,
         Err(e) => return fail(&e, None),
     };
+    let app = App::new(config);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -51,45 +67,51 @@ fn main() -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(&anyhow::Error::new(e).context("starting the runtime"), None),
     };
-    let result = runtime.block_on(run(cli.command, &config));
-    match result {
-        Ok(Outcome::Ok) => ExitCode::SUCCESS,
-        Ok(Outcome::Drift) => ExitCode::from(2),
-        Ok(Outcome::Stopped) => ExitCode::from(3),
-        Ok(Outcome::Refused) => ExitCode::from(4),
-        Ok(Outcome::Warn) => ExitCode::from(1),
-        Ok(Outcome::Crit) => ExitCode::from(2),
-        Err(e) => fail(&e, Some(&config)),
+    match runtime.block_on(run(cli.command, &app)) {
+        Ok(outcome) => ExitCode::from(exit_code(outcome)),
+        Err(e) => fail(&e, Some(&app)),
     }
 }
 
-async fn run(command: Command, config: &Config) -> anyhow::Result<Outcome> {
+async fn run(command: Command, app: &App) -> anyhow::Result<Outcome> {
     match command {
-        Command::Pg(cmd) => pg::run(cmd, config),
-        Command::Db(cmd) => db::run(cmd, config).await,
-        Command::User(cmd) => user::run(cmd, config).await,
-        Command::Sizes(cli::SizesCommand::Parse {
-            input,
-            brand,
-            cohort,
-            source,
-            format,
-        }) => sizes::parse(&input, brand.as_deref(), cohort.as_deref(), source, format),
-        Command::Sizes(cli::SizesCommand::Normalize {
-            all,
-            dry_run,
-            format,
-        }) => sizes::normalize(config, all, dry_run, format).await,
-        Command::Prices(cmd) => prices::run(cmd, config).await,
+        Command::Pg(cmd) => pg::run(cmd, app).await,
+        Command::Db(cmd) => db::run(cmd, app).await,
+        Command::User(cmd) => user::run(cmd, app).await,
+        Command::Sizes(cmd) => sizes::run(cmd, app).await,
+        Command::Prices(cmd) => prices::run(cmd, app).await,
+        Command::Completions { shell } => {
+            cli::completions(shell);
+            Ok(Outcome::Ok)
+        }
     }
 }
 
-/// Prints the error chain on one line, without any password, and exits 1.
-fn fail(error: &anyhow::Error, config: Option<&Config>) -> ExitCode {
+/// The exit code of a report's outcome.
+fn exit_code(outcome: Outcome) -> u8 {
+    match outcome {
+        Outcome::Ok => 0,
+        Outcome::Warn => 1,
+        Outcome::Drift | Outcome::Crit => 2,
+        Outcome::Stopped => 3,
+        Outcome::Refused => 4,
+    }
+}
+
+/// The exit code of an error, by its stable code.
+fn error_exit_code(code: Code) -> u8 {
+    match code {
+        Code::Drift | Code::ChecksumMismatch | Code::Corrupt => 2,
+        _ => 1,
+    }
+}
+
+/// Prints the error chain on one line, without any password, and exits by its code.
+fn fail(error: &anyhow::Error, app: Option<&App>) -> ExitCode {
     let text = format!("{error:#}").replace('\n', " ");
-    let text = config.map_or(text.clone(), |c| c.scrub(&text));
+    let text = app.map_or(text.clone(), |a| a.scrub(&text));
     output::error_line(&format!("soleflip: error: {text}"));
-    ExitCode::FAILURE
+    ExitCode::from(error_exit_code(code_of(error.as_ref())))
 }
 
 fn init_logging() {

@@ -7,15 +7,12 @@
 
 use std::fmt::Write as _;
 
-use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use soleflip_app::prices::{
-    self, money, LatestReport, MigrateOptions, MigrateReport, MigrateStatus,
-};
+use soleflip_app::prices::{money, LatestReport, MigrateOptions, MigrateReport, MigrateStatus};
+use soleflip_app::App;
 
 use crate::cli::Format;
-use crate::config::Config;
-use crate::output::{print, print_json};
+use crate::output::show;
 use crate::Outcome;
 
 #[derive(Debug, Subcommand)]
@@ -43,6 +40,7 @@ pub struct MigrateLegacyArgs {
     /// Currency of pricing.market_prices, which has no currency column
     #[arg(long, value_name = "CODE", default_value = "EUR")]
     pub pricing_currency: String,
+    /// Output: text for people, json for scripts
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -58,13 +56,12 @@ pub struct LatestArgs {
     /// Only this source: stockx, awin, ebay, goat, klekt, restocks, stockxapi
     #[arg(long, value_name = "SOURCE")]
     pub source: Option<String>,
+    /// Output: text for people, json for scripts
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
 
-pub async fn run(cmd: PricesCommand, config: &Config) -> anyhow::Result<Outcome> {
-    let target = config.target()?;
-    let mut conn = target.connect().await?;
+pub async fn run(cmd: PricesCommand, app: &App) -> anyhow::Result<Outcome> {
     match cmd {
         PricesCommand::MigrateLegacy(args) => {
             let opts = MigrateOptions {
@@ -74,12 +71,8 @@ pub async fn run(cmd: PricesCommand, config: &Config) -> anyhow::Result<Outcome>
                 pricing_currency: args.pricing_currency.to_ascii_uppercase(),
                 fault: None,
             };
-            let report = prices::migrate_legacy(&mut conn, &opts).await?;
-            if args.format == Format::Json {
-                print_json(&report)?;
-            } else {
-                print(&migrate_text(&report));
-            }
+            let report = app.migrate_legacy_prices(&opts).await?;
+            show(&report, args.format, migrate_text);
             match report.status {
                 MigrateStatus::Committed | MigrateStatus::DryRun | MigrateStatus::NothingToDo => {
                     Ok(Outcome::Ok)
@@ -93,19 +86,10 @@ pub async fn run(cmd: PricesCommand, config: &Config) -> anyhow::Result<Outcome>
             }
         }
         PricesCommand::Latest(args) => {
-            let report = prices::latest(
-                &mut conn,
-                &args.sku,
-                args.size.as_deref(),
-                args.source.as_deref(),
-            )
-            .await
-            .context("prices latest")?;
-            if args.format == Format::Json {
-                print_json(&report)?;
-            } else {
-                print(&latest_text(&report));
-            }
+            let report = app
+                .latest_prices(&args.sku, args.size.as_deref(), args.source.as_deref())
+                .await?;
+            show(&report, args.format, latest_text);
             Ok(Outcome::Ok)
         }
     }

@@ -1,85 +1,65 @@
-//! `soleflip sizes`: parse a size string and show its equivalents on a brand's chart.
+//! `soleflip sizes`: parse a size string and show its equivalents on a brand's chart; normalize
+//! the size table.
 
 use std::fmt::Write as _;
 
-use anyhow::Context as _;
-use soleflip_domain::sizes::{
-    self, BrandFamily, Cohort, Context, Conversion, Size, SizeError, Source,
-};
+use soleflip_app::domain::sizes::{BrandFamily, Conversion, Size, SizeError, Source};
+use soleflip_app::sizes::{parse_size, ParseReport, ParseRequest};
+use soleflip_app::App;
 
-use crate::cli::{Format, SizeSource};
-use crate::config::Config;
-use crate::output::{print, print_json};
+use crate::cli::{Format, SizeSource, SizesCommand};
+use crate::output::{print, print_json, show};
 use crate::Outcome;
 
-/// `soleflip sizes parse`: exit 0 with the structured size, or 1 with why it is refused.
-pub fn parse(
-    input: &str,
-    brand: Option<&str>,
-    cohort: Option<&str>,
-    source: Option<SizeSource>,
-    format: Format,
-) -> anyhow::Result<Outcome> {
-    let brand = brand
-        .map(|b| {
-            BrandFamily::from_name(b).with_context(|| {
-                let known: Vec<&str> = BrandFamily::ALL.iter().map(|f| f.slug()).collect();
-                format!(
-                    "--brand {b:?}: unknown brand (known: {}, and jordan, yeezy)",
-                    known.join(", ")
-                )
+pub async fn run(cmd: SizesCommand, app: &App) -> anyhow::Result<Outcome> {
+    match cmd {
+        SizesCommand::Parse {
+            input,
+            brand,
+            cohort,
+            source,
+            format,
+        } => {
+            let report = parse_size(&ParseRequest {
+                input,
+                brand,
+                cohort,
+                source: source.map(|s| match s {
+                    SizeSource::Stockx => Source::StockX,
+                    SizeSource::EuRetailer => Source::EuRetailer,
+                }),
+            })?;
+            if format == Format::Json {
+                print_json(&report);
+            }
+            Ok(match &report {
+                ParseReport::Parsed {
+                    input, size, brand, ..
+                } => {
+                    if format == Format::Text {
+                        print(&size_text(input, size, *brand));
+                    }
+                    Outcome::Ok
+                }
+                ParseReport::Refused { reason, .. } => {
+                    if format == Format::Text {
+                        print(&refusal_text(reason));
+                    }
+                    Outcome::Refused
+                }
             })
-        })
-        .transpose()?;
-    let cohort = cohort
-        .map(|c| {
-            c.parse::<Cohort>()
-                .map_err(|e| anyhow::anyhow!("--cohort {c:?}: {e}"))
-        })
-        .transpose()?;
-    let mut ctx = Context::default();
-    if let Some(b) = brand {
-        ctx = ctx.with_brand(b);
-    }
-    if let Some(c) = cohort {
-        ctx = ctx.with_cohort(c);
-    }
-    if let Some(s) = source {
-        ctx = ctx.with_source(match s {
-            SizeSource::Stockx => Source::StockX,
-            SizeSource::EuRetailer => Source::EuRetailer,
-        });
-    }
-    match sizes::parse(input, &ctx) {
-        Ok(size) => {
-            show_size(input, &size, brand, format)?;
-            Ok(Outcome::Ok)
         }
-        Err(refusal) => {
-            show_refusal(input, &refusal, format)?;
-            Ok(Outcome::Refused)
-        }
+        SizesCommand::Normalize {
+            all,
+            dry_run,
+            format,
+        } => normalize(app, all, dry_run, format).await,
     }
 }
 
-fn show_size(
-    input: &str,
-    size: &Size,
-    brand: Option<BrandFamily>,
-    format: Format,
-) -> anyhow::Result<()> {
+fn size_text(input: &str, size: &Size, brand: Option<BrandFamily>) -> String {
     let standardized = size.standardize(brand);
     let equivalents = brand.map(|b| size.equivalents(b));
-    if format == Format::Json {
-        return print_json(&serde_json::json!({
-            "input": input,
-            "size": size,
-            "brand": brand,
-            "standardized": standardized.as_ref().ok(),
-            "standardized_refused": standardized.as_ref().err().map(ToString::to_string),
-            "equivalents": equivalents,
-        }));
-    }
     let mut s = String::new();
     let _ = writeln!(s, "input: {input:?}");
     let _ = writeln!(
@@ -116,8 +96,7 @@ fn show_size(
             );
         }
     }
-    print(&s);
-    Ok(())
+    s
 }
 
 fn describe(c: &Conversion) -> String {
@@ -140,45 +119,28 @@ fn serde_name(value: &impl serde::Serialize) -> String {
     }
 }
 
-fn show_refusal(input: &str, refusal: &SizeError, format: Format) -> anyhow::Result<()> {
-    if format == Format::Json {
-        return print_json(
-            &serde_json::json!({ "input": input, "refused": refusal.to_string(),
-            "candidates": match refusal {
-                SizeError::Ambiguous { candidates, .. } => candidates.clone(),
-                _ => Vec::new(),
-            } }),
-        );
-    }
+fn refusal_text(refusal: &SizeError) -> String {
     let mut s = format!("refused: {refusal}\n");
     if let SizeError::Ambiguous { candidates, .. } = refusal {
         for c in candidates {
             let _ = writeln!(s, "  candidate: {c}");
         }
     }
-    print(&s);
-    Ok(())
+    s
 }
 
 /// How many refused rows the text report lists (JSON lists them all).
 const LISTED: usize = 50;
 
 /// `soleflip sizes normalize`: counts, then the ambiguous and unparsable rows.
-pub async fn normalize(
-    config: &Config,
-    all: bool,
-    dry_run: bool,
-    format: Format,
-) -> anyhow::Result<Outcome> {
-    let target = config.target()?;
-    let mut conn = target.connect().await?;
-    let report = soleflip_db::products::normalize_sizes(&mut conn, all, dry_run)
-        .await
-        .context("normalizing products.sizes")?;
-    if format == Format::Json {
-        print_json(&report)?;
-        return Ok(Outcome::Ok);
-    }
+async fn normalize(app: &App, all: bool, dry_run: bool, format: Format) -> anyhow::Result<Outcome> {
+    let report = app.normalize_sizes(all, dry_run).await?;
+    show(&report, format, normalize_text);
+    Ok(Outcome::Ok)
+}
+
+fn normalize_text(report: &soleflip_app::sizes::NormalizeReport) -> String {
+    let dry_run = report.dry_run;
     let mut s = String::new();
     let verb = if dry_run { "would update" } else { "updated" };
     let _ =
@@ -217,6 +179,5 @@ pub async fn normalize(
             );
         }
     }
-    print(&s);
-    Ok(Outcome::Ok)
+    s
 }

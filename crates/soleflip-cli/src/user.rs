@@ -3,21 +3,21 @@
 use std::io::{IsTerminal, Read};
 
 use anyhow::Context;
-use soleflip_db::auth;
+use soleflip_app::App;
 
 use crate::cli::UserCommand;
-use crate::config::Config;
 use crate::output::print;
 use crate::Outcome;
 
-pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<Outcome> {
+pub async fn run(cmd: UserCommand, app: &App) -> anyhow::Result<Outcome> {
     match cmd {
         UserCommand::SetPassword { name, stdin } => {
             let password = if stdin { read_stdin()? } else { prompt(&name)? };
-            let target = config.target()?;
-            let mut conn = target.connect().await?;
-            auth::set_password(&mut conn, &name, &password).await?;
-            print(&format!("password of {name} set (argon2id)\n"));
+            let done = app.set_password(&name, &password).await?;
+            print(&format!(
+                "password of {} set ({})\n",
+                done.user, done.scheme
+            ));
             Ok(Outcome::Ok)
         }
     }

@@ -31,7 +31,7 @@ fn db_up_creates_migrates_and_verifies_then_is_a_no_op() {
     assert!(first.status.success(), "{}", stderr(&first));
     let report = stdout(&first);
     let latest = soleflip_db::migrate::latest_version();
-    let promised = soleflip_db::catalog::manifest(latest).unwrap();
+    let promised = soleflip_db::schema::manifest(latest).unwrap();
     assert!(
         report.contains(&format!("migration: {latest} (")),
         "{report}"
@@ -47,8 +47,18 @@ fn db_up_creates_migrates_and_verifies_then_is_a_no_op() {
     let again = soleflip_on(&url, &["db", "up", "--format", "json"]);
     assert!(again.status.success(), "{}", stderr(&again));
     let json: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
-    assert_eq!(json["ok"], true);
-    assert_eq!(json["report"]["index_count"], promised.names("index").len());
+    assert_eq!(json["verify"]["ok"], true);
+    assert_eq!(json["verify"]["index_count"], promised.names("index").len());
+    assert_eq!(
+        json["migrate"]["applied"],
+        serde_json::json!([]),
+        "the second run applies nothing and says so"
+    );
+    assert!(
+        stdout(&soleflip_on(&url, &["db", "up"]))
+            .contains("nothing to do: no migration was pending"),
+        "db up says that nothing was pending"
+    );
 }
 
 #[tokio::test]
@@ -140,7 +150,7 @@ async fn drift_is_listed_one_object_per_line_and_exits_2() {
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["ok"], false);
     // The extra table counts twice: the table and its column.
-    assert_eq!(v["report"]["drift"].as_array().map(Vec::len), Some(4));
+    assert_eq!(v["drift"].as_array().map(Vec::len), Some(4));
 }
 
 #[tokio::test]
@@ -160,7 +170,22 @@ async fn reset_needs_yes_and_then_rebuilds_from_nothing() {
         stderr(&refused)
     );
     assert!(stderr(&refused).contains(&db.name), "names the target");
-    let reset = soleflip_on(&db.url, &["db", "reset", "--yes"]);
+    // A server other than the embedded one needs its database name typed, not just --yes.
+    let yes = soleflip_on(&db.url, &["db", "reset", "--yes"]);
+    assert_eq!(yes.status.code(), Some(1));
+    assert!(stderr(&yes).contains("--yes-really"), "{}", stderr(&yes));
+    let wrong = soleflip_on(&db.url, &["db", "reset", "--yes-really", "postgres"]);
+    assert_eq!(
+        wrong.status.code(),
+        Some(1),
+        "another name is no confirmation"
+    );
+    assert_eq!(
+        scalar(&db.url, "select count(*) from core.brands").await,
+        11,
+        "nothing dropped"
+    );
+    let reset = soleflip_on(&db.url, &["db", "reset", "--yes-really", &db.name]);
     assert!(reset.status.success(), "{}", stderr(&reset));
     assert_eq!(
         scalar(&db.url, "select count(*) from core.brands").await,
@@ -173,14 +198,14 @@ async fn status_lists_applied_migrations_with_their_checksum_state() {
     let db = migrated_db().await;
     let out = soleflip_on(&db.url, &["db", "status"]);
     assert!(out.status.success());
-    let line = stdout(&out).lines().nth(1).unwrap_or_default().to_string();
+    let line = stdout(&out).lines().nth(2).unwrap_or_default().to_string();
     assert!(
         line.starts_with("1 ") && line.contains("consolidated_v1") && line.ends_with("ok"),
         "{line}"
     );
     let json = soleflip_on(&db.url, &["db", "status", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(v[0]["checksum_ok"], true);
+    assert_eq!(v["migrations"][0]["checksum_ok"], true);
 }
 
 #[tokio::test]
@@ -191,7 +216,11 @@ async fn migrate_to_a_version_stops_there_and_refuses_unknown_ones() {
     assert!(stdout(&out).contains("at migration 1"));
     let bad = soleflip_on(&db.url, &["db", "migrate", "--to", "99"]);
     assert_eq!(bad.status.code(), Some(1));
-    assert!(stderr(&bad).contains("--to 99"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("migration 99 is not a known migration version"),
+        "{}",
+        stderr(&bad)
+    );
 }
 
 #[tokio::test]
@@ -266,7 +295,7 @@ async fn set_password_stores_an_argon2id_hash_for_the_admin() {
             "admin",
             "--stdin",
         ])
-        .write_stdin("s3cure pass\n")
+        .write_stdin("s3cure passphrase\n")
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -288,7 +317,7 @@ async fn set_password_stores_an_argon2id_hash_for_the_admin() {
             "nobody",
             "--stdin",
         ])
-        .write_stdin("x\n")
+        .write_stdin("long enough password\n")
         .output()
         .unwrap();
     assert_eq!(unknown.status.code(), Some(1));

@@ -61,10 +61,18 @@ async fn the_embedded_server_starts_serves_stops_and_survives_sigkill() {
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("server: running"));
 
-    // `pg url` is usable by a client; commit a row through it.
-    let url = stdout(&home_cmd(h, &["pg", "url"])).trim().to_string();
+    // `pg url` names no database that does not exist yet.
+    let early = home_cmd(h, &["pg", "url"]);
+    assert_eq!(early.status.code(), Some(1));
+    assert!(
+        stderr(&early).contains("soleflip db up"),
+        "{}",
+        stderr(&early)
+    );
+    // Once it exists, `pg url` is usable by a client; commit a row through it.
     let up = home_cmd(h, &["db", "up"]);
     assert!(up.status.success(), "{}", stderr(&up));
+    let url = stdout(&home_cmd(h, &["pg", "url"])).trim().to_string();
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
     sqlx::query("insert into core.brands (name, slug) values ('Kept', 'kept')")
         .execute(&mut conn)
@@ -301,4 +309,77 @@ fn a_server_whose_socket_was_removed_is_restarted_by_the_next_command() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_ne!(postmaster_pid(h), before, "restarted");
     home_cmd(h, &["pg", "stop"]);
+}
+
+#[test]
+fn read_only_commands_in_a_home_without_a_cluster_create_nothing_and_say_how_to_make_one() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path().join("nothing-here");
+    std::fs::create_dir(&h).unwrap();
+    for args in [
+        &["db", "status"][..],
+        &["db", "verify"],
+        &["pg", "url"],
+        &["db", "health"],
+    ] {
+        let out = home_cmd(&h, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("no embedded PostgreSQL cluster in") && err.contains("soleflip db up"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+    let status = home_cmd(&h, &["pg", "status"]);
+    assert_eq!(status.status.code(), Some(3));
+    assert!(stdout(&status).contains("not created yet"));
+    assert!(!h.join("pg").exists(), "no cluster was created");
+}
+
+#[test]
+fn pg_url_and_status_say_when_another_server_is_configured() {
+    let home = tempfile::tempdir().unwrap();
+    let url = "postgresql://shop:hunter2@127.0.0.1:9/soleflip";
+    let out = soleflip(home.path())
+        .args(["--home", ".", "pg", "url"])
+        .env("DATABASE_URL", url)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("another server is configured"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    let status = soleflip(home.path())
+        .args(["--home", ".", "pg", "status"])
+        .env("DATABASE_URL", url)
+        .output()
+        .unwrap();
+    assert!(stdout(&status).contains("note: another server is configured"));
+}
+
+#[test]
+fn a_wrong_command_line_exits_64_and_version_and_completions_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = soleflip(dir.path())
+        .args(["db", "frobnicate"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(64),
+        "usage errors are not drift (2)"
+    );
+    let out = soleflip(dir.path()).arg("--version").output().unwrap();
+    assert!(out.status.success());
+    assert!(stdout(&out).starts_with("soleflip "), "{}", stdout(&out));
+    let out = soleflip(dir.path())
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        stdout(&out).contains("_soleflip"),
+        "a bash completion function"
+    );
 }

@@ -53,6 +53,17 @@ pub async fn ensure_database(target: &DbTarget) -> Result<bool, AdminError> {
     }
 }
 
+/// Whether the target's database exists on its server.
+pub async fn database_exists(target: &DbTarget) -> Result<bool, AdminError> {
+    let database = target.database();
+    let mut conn = connect_maintenance(target).await?;
+    sqlx::query_scalar("select exists (select 1 from pg_catalog.pg_database where datname = $1)")
+        .bind(&database)
+        .fetch_one(&mut conn)
+        .await
+        .map_err(|e| sql_error("checking", &database, target, &e))
+}
+
 /// Drops the target's database if it exists, ending other sessions connected to it.
 pub async fn drop_database(target: &DbTarget) -> Result<(), AdminError> {
     let database = target.database();

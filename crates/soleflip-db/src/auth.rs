@@ -1,75 +1,34 @@
-//! The `auth` schema: users and their passwords.
+//! The `auth` schema: users and their password hashes (hashing itself is the app layer's).
 
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHasher, SaltString};
-use argon2::Argon2;
 use sqlx::PgExecutor;
 
-#[derive(Debug, thiserror::Error)]
-pub enum AuthError {
-    #[error("no user named {0}")]
-    NoSuchUser(String),
-    #[error("the password is empty")]
-    EmptyPassword,
-    #[error("hashing the password: {0}")]
-    Hash(String),
-    #[error(transparent)]
-    Sql(#[from] sqlx::Error),
-}
-
-/// An argon2id PHC string for `password` with a fresh random salt.
-pub fn hash_password(password: &str) -> Result<String, AuthError> {
-    if password.is_empty() {
-        return Err(AuthError::EmptyPassword);
-    }
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| AuthError::Hash(e.to_string()))
-}
-
-/// Sets the password of user `username` (by username or email).
-pub async fn set_password(
+/// Stores `hash` as the password of the user with this username or email. False: no such user.
+pub async fn update_password_hash(
     db: impl PgExecutor<'_>,
     username: &str,
-    password: &str,
-) -> Result<(), AuthError> {
-    let hash = hash_password(password)?;
+    hash: &str,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "update auth.users set hashed_password = $1, updated_at = now() \
          where username = $2 or email = $2",
     )
-    .bind(&hash)
+    .bind(hash)
     .bind(username)
     .execute(db)
     .await?;
-    if done.rows_affected() == 0 {
-        return Err(AuthError::NoSuchUser(username.to_string()));
-    }
-    Ok(())
+    Ok(done.rows_affected() > 0)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use argon2::password_hash::{PasswordHash, PasswordVerifier};
-
-    #[test]
-    fn hashes_are_argon2id_and_verify_only_the_right_password() {
-        let hash = hash_password("correct horse").unwrap();
-        assert!(hash.starts_with("$argon2id$"), "{hash}");
-        let parsed = PasswordHash::new(&hash).unwrap();
-        assert!(Argon2::default()
-            .verify_password(b"correct horse", &parsed)
-            .is_ok());
-        assert!(Argon2::default()
-            .verify_password(b"wrong", &parsed)
-            .is_err());
-    }
-
-    #[test]
-    fn an_empty_password_is_refused() {
-        assert!(matches!(hash_password(""), Err(AuthError::EmptyPassword)));
-    }
+/// The stored password hash of the user with this username or email, if any.
+pub async fn find_password_hash(
+    db: impl PgExecutor<'_>,
+    username: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select hashed_password::text from auth.users \
+         where username = $1 or email = $1 order by username = $1 desc limit 1",
+    )
+    .bind(username)
+    .fetch_optional(db)
+    .await
 }

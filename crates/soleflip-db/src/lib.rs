@@ -1,20 +1,24 @@
-//! Everything SoleFlip says to PostgreSQL: connection targets, the embedded migrations and their
-//! runner, catalog inspection (verify, drift, manifests), database administration, and one
-//! module per PostgreSQL schema. SQL lives here and nowhere else.
+//! Everything SoleFlip says to PostgreSQL, and the rows it gets back: connection targets, the
+//! embedded migrations and their runner, schema introspection (`schema`: snapshots, manifests,
+//! drift; `verify`; `invariants`: the promises kept from migration 2 on), server facts
+//! (`server`), and one module per PostgreSQL schema (`auth`, `products`, `integration`). SQL
+//! lives here and nowhere else; rendering, grading and use cases do not.
 //!
-//! Depends on `soleflip-domain` only; knows nothing of the CLI or of how the server is started.
+//! Depends on `soleflip-domain` only. Module dependencies point one way: `migrate` and `schema`
+//! depend on nothing here; `invariants` on `schema`; `adopt` and `verify` on both.
 
 pub mod admin;
 pub mod adopt;
 pub mod auth;
-pub mod backup;
-pub mod catalog;
 pub mod docs;
 pub mod health;
 pub mod integration;
+pub mod invariants;
 pub mod migrate;
 pub mod products;
-pub mod promises;
+pub mod schema;
+pub mod server;
 pub mod target;
+pub mod verify;
 
 pub use target::DbTarget;

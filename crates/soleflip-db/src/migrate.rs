@@ -110,7 +110,7 @@ pub enum MigrateError {
          refusing to build over it"
     )]
     NotEmpty(String),
-    #[error("--to {0} names no known migration (known: 1..={1})")]
+    #[error("migration {0} is not a known migration version (known: 1 to {1})")]
     BadTarget(i64, i64),
     #[error("migration {version} ({name}) failed and was rolled back: {reason}")]
     Failed {
@@ -249,7 +249,7 @@ pub async fn migrate(
 }
 
 /// Takes the migration lock (waits while another soleflip migrates or adopts).
-pub(crate) async fn lock(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+pub async fn lock(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     sqlx::query("select pg_advisory_lock($1)")
         .bind(LOCK_KEY)
         .execute(conn)
@@ -257,7 +257,7 @@ pub(crate) async fn lock(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-pub(crate) async fn unlock(conn: &mut PgConnection) {
+pub async fn unlock(conn: &mut PgConnection) {
     // If the connection is gone the server has released the lock already.
     let _ = sqlx::query("select pg_advisory_unlock($1)")
         .bind(LOCK_KEY)
@@ -265,7 +265,7 @@ pub(crate) async fn unlock(conn: &mut PgConnection) {
         .await;
 }
 
-pub(crate) async fn create_version_table(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+pub async fn create_version_table(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     sqlx::raw_sql(CREATE_VERSION_TABLE).execute(conn).await?;
     Ok(())
 }
@@ -318,10 +318,26 @@ fn check_applied(applied: &[Applied]) -> Result<(), MigrateError> {
     Ok(())
 }
 
+/// The Alembic revision recorded in `public.alembic_version`, if that table exists.
+pub async fn alembic_revision(conn: &mut PgConnection) -> Result<Option<String>, sqlx::Error> {
+    let exists: bool =
+        sqlx::query_scalar("select to_regclass('public.alembic_version') is not null")
+            .fetch_one(&mut *conn)
+            .await?;
+    if !exists {
+        return Ok(None);
+    }
+    let revision: Option<String> =
+        sqlx::query_scalar("select version_num::text from public.alembic_version limit 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(Some(revision.unwrap_or_default()))
+}
+
 /// A database without our records must be empty of SoleFlip objects before migration 1 builds
 /// it; one built by the old system is to be adopted instead.
 async fn refuse_foreign_database(conn: &mut PgConnection) -> Result<(), MigrateError> {
-    let alembic = crate::adopt::alembic_revision(conn).await?;
+    let alembic = alembic_revision(conn).await?;
     if let Some(version) = alembic {
         return Err(MigrateError::NeedsAdopt(version));
     }
@@ -383,7 +399,7 @@ async fn apply_one(conn: &mut PgConnection, m: &Migration) -> Result<(), Migrate
     Ok(())
 }
 
-pub(crate) async fn record(
+pub async fn record(
     conn: &mut PgConnection,
     m: &Migration,
     applied_by: &str,

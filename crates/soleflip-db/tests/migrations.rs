@@ -6,8 +6,8 @@
     reason = "test helpers stop the test loudly on a failed step"
 )]
 
-use soleflip_db::catalog::{self, Snapshot};
 use soleflip_db::migrate::{self, MigrateError, MIGRATIONS};
+use soleflip_db::schema::{self as catalog, Snapshot};
 use soleflip_testkit::{empty_db, migrated_db};
 
 #[tokio::test]
@@ -45,7 +45,9 @@ async fn consolidated_v1_verifies_clean_with_the_promised_counts() {
     let db = empty_db().await;
     let mut conn = db.connect().await;
     migrate::migrate(&mut conn, Some(1)).await.unwrap();
-    let report = catalog::verify(&mut conn, &db.name).await.unwrap();
+    let report = soleflip_db::verify::verify(&mut conn, &db.name)
+        .await
+        .unwrap();
     assert!(report.drift.is_empty(), "{:#?}", report.drift);
     assert_eq!(report.migration.as_ref().map(|m| m.0), Some(1));
     assert_eq!(report.schemas.len(), 10, "9 schemas plus public");
@@ -74,13 +76,15 @@ async fn consolidated_v1_verifies_clean_with_the_promised_counts() {
 async fn the_latest_database_verifies_clean_and_keeps_the_documents_promises() {
     let db = migrated_db().await;
     let mut conn = db.connect().await;
-    let report = catalog::verify(&mut conn, &db.name).await.unwrap();
+    let report = soleflip_db::verify::verify(&mut conn, &db.name)
+        .await
+        .unwrap();
     assert_eq!(
         report.migration.as_ref().map(|m| m.0),
         Some(migrate::latest_version())
     );
-    assert!(report.ok(), "{:#?}", report.drift);
-    assert!(soleflip_db::promises::broken(&mut conn)
+    assert!(report.ok, "{:#?}", report.drift);
+    assert!(soleflip_db::invariants::broken(&mut conn)
         .await
         .unwrap()
         .is_empty());
@@ -91,7 +95,9 @@ async fn drift_after(sql: &str) -> Vec<String> {
     let db = migrated_db().await;
     let mut conn = db.connect().await;
     sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
-    let report = catalog::verify(&mut conn, &db.name).await.unwrap();
+    let report = soleflip_db::verify::verify(&mut conn, &db.name)
+        .await
+        .unwrap();
     report.drift.iter().map(ToString::to_string).collect()
 }
 

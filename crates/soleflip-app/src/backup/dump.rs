@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::{SecondsFormat, Utc};
-use soleflip_db::backup as sql;
-use soleflip_db::{catalog, migrate, DbTarget};
+use soleflip_db::server as sql;
+use soleflip_db::{migrate, verify, DbTarget};
 use soleflip_pg::PgBinaries;
 use sqlx::Connection;
 
@@ -67,7 +67,7 @@ pub async fn backup(
     let describe = target.describe();
     let read_in_snapshot = async {
         let counts = sql::count_rows(&mut tx, &tables).await?;
-        let report = catalog::verify(&mut tx, &describe).await?;
+        let report = verify::verify(&mut tx, &describe).await?;
         Ok::<_, anyhow::Error>((counts, report))
     };
     // If either side fails, the other is dropped (pg_dump is killed) and the partial file goes.

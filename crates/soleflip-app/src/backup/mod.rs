@@ -22,6 +22,7 @@ mod files;
 mod manifest;
 mod pitr;
 mod prune;
+mod report;
 mod restore;
 
 pub use child::{pg_dump_command, ChildConnection};
@@ -33,6 +34,7 @@ pub use pitr::{
     base_backup, parse_time, recover, ArchiveStatus, BaseOutcome, RecoverOutcome, RecoverRequest,
 };
 pub use prune::{list_backups, plan, prune, BackupEntry, Decision, Policy, PrunePlan};
+pub use report::{BackupReport, BackupVerifyReport, BaseReport, RestoreReport};
 pub use restore::{check_file, restore, verify, Checked, RestoreOutcome, VerifyOutcome};
 
 use std::path::PathBuf;

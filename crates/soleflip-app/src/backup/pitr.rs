@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{DateTime, SecondsFormat, Utc};
-use soleflip_db::backup as sql;
+use soleflip_db::server as sql;
 use soleflip_db::DbTarget;
 use soleflip_pg::{Cluster, ClusterOptions, OsUser, PgBinaries, SUPERUSER};
 

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::{SecondsFormat, Utc};
-use soleflip_db::backup as sql;
-use soleflip_db::{admin, catalog, DbTarget};
+use soleflip_db::server as sql;
+use soleflip_db::{admin, verify, DbTarget};
 use soleflip_pg::PgBinaries;
 
 use super::child::ChildConnection;
@@ -269,7 +269,7 @@ async fn restore_into(
 /// verification (drift), tables and their row counts.
 async fn compare(target: &DbTarget, manifest: &Manifest) -> Result<Vec<String>, BackupError> {
     let mut conn = target.connect().await?;
-    let report = catalog::verify(&mut conn, &target.describe()).await?;
+    let report = verify::verify(&mut conn, &target.describe()).await?;
     let tables = sql::list_tables(&mut conn).await?;
     let counts = sql::count_rows(&mut conn, &tables).await?;
     let mut out = Vec::new();

@@ -1,13 +1,11 @@
-//! What the database is, read from pg_catalog, and how it differs from what the migrations
-//! promise: the snapshot behind `db verify`, the committed manifests, and drift.
+//! Schema introspection: what the database is, read from pg_catalog, as a snapshot of
+//! `kind name -> definition`; the manifests each migration promises; and drift between the two.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use sqlx::postgres::PgConnection;
 use sqlx::Row;
-
-use crate::migrate::{self, MIGRATIONS};
 
 /// The catalog as `"kind name" → definition`, e.g.
 /// `"column products.products.sku" → "2: character varying(100) not null"`.
@@ -35,7 +33,7 @@ pub fn manifest(version: i64) -> Option<Snapshot> {
 
 impl Snapshot {
     pub async fn read(conn: &mut PgConnection) -> Result<Self, sqlx::Error> {
-        let rows = sqlx::query(include_str!("catalog.sql"))
+        let rows = sqlx::query(include_str!("schema.sql"))
             .fetch_all(conn)
             .await?;
         let mut map = BTreeMap::new();
@@ -242,103 +240,10 @@ pub const SEED_TABLES: &[&str] = &[
     "core.categories",
 ];
 
-/// What `db verify` reports: the old system's promised summary plus drift against the manifest.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct VerifyReport {
-    pub database: String,
-    /// Applied migration version and name (None: nothing applied).
-    pub migration: Option<(i64, String)>,
-    pub latest_known_migration: i64,
-    pub schemas: Vec<String>,
-    pub tables_by_schema: BTreeMap<String, usize>,
-    pub table_count: usize,
-    pub enums: Vec<String>,
-    pub views: Vec<String>,
-    pub index_count: usize,
-    pub triggers: Vec<String>,
-    pub functions: Vec<String>,
-    pub seed_rows: BTreeMap<String, i64>,
-    pub drift: Vec<Drift>,
-}
-
-impl VerifyReport {
-    /// True when the database is exactly what its applied migrations promise.
-    pub fn ok(&self) -> bool {
-        self.migration.is_some() && self.drift.is_empty()
-    }
-
-    /// The drift, one line per object, as printed and as backup manifests record it.
-    pub fn drift_lines(&self) -> Vec<String> {
-        self.drift.iter().map(ToString::to_string).collect()
-    }
-}
-
-/// Builds the verification report of the database behind `conn`.
-pub async fn verify(conn: &mut PgConnection, database: &str) -> Result<VerifyReport, sqlx::Error> {
-    let migration = migrate::current_version(conn).await?;
-    let found = Snapshot::read(conn).await?;
-    let drift = match &migration {
-        Some((v, _)) => match manifest(*v) {
-            Some(expected) => {
-                let retired = retired_tables(conn).await?;
-                found.drift_from(&expected.without_retired(&retired, &found))
-            }
-            None => vec![Drift::new(
-                &format!("migration {v}"),
-                DriftKind::Unexpected,
-                None,
-                Some("no manifest for this version in this binary"),
-            )],
-        },
-        None => Vec::new(),
-    };
-    let mut drift = drift;
-    if migration
-        .as_ref()
-        .is_some_and(|(v, _)| *v >= crate::promises::FROM_VERSION)
-    {
-        drift.extend(crate::promises::broken(conn).await?);
-    }
-    let tables = found.names("table");
-    let mut tables_by_schema = BTreeMap::new();
-    for schema in found.names("schema") {
-        let n = tables
-            .iter()
-            .filter(|t| t.split('.').next() == Some(schema.as_str()))
-            .count();
-        tables_by_schema.insert(schema, n);
-    }
-    let mut seed_rows = BTreeMap::new();
-    for table in SEED_TABLES
-        .iter()
-        .filter(|t| found.get("table", t).is_some())
-    {
-        // Names come from our own constant list, never from input.
-        let n: i64 = sqlx::query_scalar(&format!("select count(*) from {table}"))
-            .fetch_one(&mut *conn)
-            .await?;
-        seed_rows.insert((*table).to_string(), n);
-    }
-    Ok(VerifyReport {
-        database: database.to_string(),
-        migration,
-        latest_known_migration: MIGRATIONS.last().map_or(0, |m| m.version),
-        schemas: found.names("schema"),
-        table_count: tables.len(),
-        tables_by_schema,
-        enums: found.names("enum"),
-        views: found.names("view"),
-        index_count: found.names("index").len(),
-        triggers: found.names("trigger"),
-        functions: found.names("function"),
-        seed_rows,
-        drift,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::migrate::MIGRATIONS;
 
     fn snap(lines: &str) -> Snapshot {
         Snapshot::parse(lines)

@@ -6,10 +6,21 @@
     reason = "test helpers stop the test loudly on a failed step"
 )]
 
-use soleflip_db::adopt::{self, AdoptError};
-use soleflip_db::catalog::{self, DriftKind};
+use soleflip_app::db::{DbError as AdoptError, Drift, DriftKind};
+use soleflip_app::{App, AppConfig};
 use soleflip_db::migrate;
-use soleflip_testkit::{fill_every_table, migrated_db, old_system_db};
+use soleflip_db::schema as catalog;
+use soleflip_testkit::{fill_every_table, migrated_db, old_system_db, TestDb};
+
+/// `db adopt` on the test database, through the application layer as the CLI calls it.
+async fn adopt(db: &TestDb, force: bool) -> Result<Vec<Drift>, AdoptError> {
+    let home = tempfile::tempdir().unwrap();
+    let app = App::new(AppConfig {
+        home: home.path().to_path_buf(),
+        database: Some(db.target.clone()),
+    });
+    app.db_adopt(force).await.map(|r| r.accepted_drift)
+}
 use sqlx::postgres::PgConnection;
 
 /// Every row of every SoleFlip table as one JSON text per table (jsonb, so json and jsonb
@@ -58,8 +69,8 @@ async fn an_old_system_database_is_adopted_without_touching_a_row() {
     );
     let before = all_rows(&mut conn, &[]).await;
 
-    let adopted = adopt::adopt(&mut conn, false).await.unwrap();
-    assert!(adopted.drift.is_empty());
+    let adopted = adopt(&db, false).await.unwrap();
+    assert!(adopted.is_empty());
 
     assert_eq!(all_rows(&mut conn, &[]).await, before, "no row changed");
     let state = migrate::status(&mut conn).await.unwrap();
@@ -67,11 +78,11 @@ async fn an_old_system_database_is_adopted_without_touching_a_row() {
     assert_eq!(state[0].applied_by.as_deref(), Some("adopt"));
     assert_eq!(state[0].checksum_ok, Some(true));
     assert_eq!(
-        adopt::alembic_revision(&mut conn).await.unwrap(),
+        migrate::alembic_revision(&mut conn).await.unwrap(),
         None,
         "alembic table retired"
     );
-    let again = adopt::adopt(&mut conn, false).await.unwrap_err();
+    let again = adopt(&db, false).await.unwrap_err();
     assert!(matches!(again, AdoptError::AlreadyManaged(1)), "{again}");
 }
 
@@ -85,8 +96,8 @@ async fn an_old_database_that_drifted_is_refused_with_the_drift_listed_unless_fo
     .execute(&mut conn)
     .await
     .unwrap();
-    let err = adopt::adopt(&mut conn, false).await.unwrap_err();
-    let AdoptError::Drift(drift) = err else {
+    let err = adopt(&db, false).await.unwrap_err();
+    let AdoptError::AdoptDrift(drift) = err else {
         panic!("expected drift, got {err}")
     };
     let lines: Vec<String> = drift.iter().map(ToString::to_string).collect();
@@ -103,8 +114,8 @@ async fn an_old_database_that_drifted_is_refused_with_the_drift_listed_unless_fo
         "nothing recorded"
     );
 
-    let forced = adopt::adopt(&mut conn, true).await.unwrap();
-    assert_eq!(forced.drift.len(), 2, "--force still lists the drift");
+    let forced = adopt(&db, true).await.unwrap();
+    assert_eq!(forced.len(), 2, "--force still lists the drift");
     assert_eq!(
         migrate::current_version(&mut conn)
             .await
@@ -122,15 +133,14 @@ async fn a_database_of_another_revision_or_system_is_not_adopted() {
         .execute(&mut conn)
         .await
         .unwrap();
-    let err = adopt::adopt(&mut conn, true).await.unwrap_err();
+    let err = adopt(&db, true).await.unwrap_err();
     assert!(
         matches!(err, AdoptError::NotOldSystem(ref m) if m.contains("a1b2c3")),
         "{err}"
     );
 
     let fresh = migrated_db().await;
-    let mut conn = fresh.connect().await;
-    let err = adopt::adopt(&mut conn, false).await.unwrap_err();
+    let err = adopt(&fresh, false).await.unwrap_err();
     assert!(matches!(err, AdoptError::AlreadyManaged(_)), "{err}");
 }
 
@@ -173,7 +183,7 @@ async fn adopted_and_migrated_equals_fresh_in_structure_and_keeps_every_row() {
             .await
             .unwrap();
 
-    adopt::adopt(&mut conn, false).await.unwrap();
+    adopt(&old, false).await.unwrap();
     migrate::migrate(&mut conn, None).await.unwrap();
 
     let fresh = migrated_db().await;
@@ -190,8 +200,10 @@ async fn adopted_and_migrated_equals_fresh_in_structure_and_keeps_every_row() {
         "adopted differs from fresh:\n{}",
         drift.join("\n")
     );
-    let report = catalog::verify(&mut conn, &old.name).await.unwrap();
-    assert!(report.ok(), "{:#?}", report.drift);
+    let report = soleflip_db::verify::verify(&mut conn, &old.name)
+        .await
+        .unwrap();
+    assert!(report.ok, "{:#?}", report.drift);
 
     let after = all_rows(&mut conn, by_design).await;
     // The platforms table gains rows by design; compare the others exactly.

@@ -5,7 +5,7 @@
 use sqlx::postgres::PgConnection;
 use sqlx::Row;
 
-use crate::catalog::{Drift, DriftKind};
+use crate::schema::{Drift, DriftKind};
 
 /// The first migration after which the promises hold (migration 2, `document_promises`).
 pub const FROM_VERSION: i64 = 2;
@@ -25,7 +25,7 @@ pub const DOCUMENTED_PLATFORMS: &[(&str, &str)] = &[
 /// Every broken promise, as drift.
 pub async fn broken(conn: &mut PgConnection) -> Result<Vec<Drift>, sqlx::Error> {
     let mut out = Vec::new();
-    for row in sqlx::query(include_str!("promises.sql"))
+    for row in sqlx::query(include_str!("invariants.sql"))
         .fetch_all(&mut *conn)
         .await?
     {

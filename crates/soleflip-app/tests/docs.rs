@@ -9,8 +9,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use soleflip_db::catalog::Snapshot;
-use soleflip_db::docs::{self, Dictionary};
+use soleflip_app::docs;
+use soleflip_db::docs::Dictionary;
+use soleflip_db::schema::Snapshot;
 use soleflip_testkit::migrated_db;
 
 fn committed_dir() -> PathBuf {
@@ -19,10 +20,10 @@ fn committed_dir() -> PathBuf {
 
 async fn generate(db: &soleflip_testkit::TestDb) -> BTreeMap<String, String> {
     let mut conn = db.connect().await;
-    Dictionary::read(&mut conn)
+    let dict = Dictionary::read(&mut conn)
         .await
-        .unwrap_or_else(|e| panic!("reading the dictionary: {e}"))
-        .render()
+        .unwrap_or_else(|e| panic!("reading the dictionary: {e}"));
+    docs::render(&dict)
 }
 
 #[tokio::test]
@@ -34,7 +35,7 @@ async fn the_committed_data_dictionary_is_what_the_current_migrations_build() {
         docs::write_dir(&dir, &files).unwrap();
         return;
     }
-    let hint = "regenerate with SOLEFLIP_WRITE_DOCS=1 cargo test -p soleflip-db --test docs \
+    let hint = "regenerate with SOLEFLIP_WRITE_DOCS=1 cargo test -p soleflip-app --test docs \
                 committed";
     let committed: Vec<String> = docs::generated_files(&dir)
         .unwrap_or_default()
@@ -103,7 +104,7 @@ async fn every_table_view_and_column_of_the_catalog_appears_in_its_schema_page()
     let mut conn = db.connect().await;
     let snapshot = Snapshot::read(&mut conn).await.unwrap();
     let dict = Dictionary::read(&mut conn).await.unwrap();
-    let files = dict.render();
+    let files = docs::render(&dict);
 
     let page = |qualified: &str| -> &String {
         let schema = qualified.split('.').next().unwrap();
