@@ -2,4 +2,5 @@
 //! later, money, fees and identifiers. Depends on no other SoleFlip crate and on nothing that
 //! touches a file, a socket or a database.
 
+pub mod lifecycle;
 pub mod sizes;
