@@ -141,6 +141,31 @@ pub fn allowed_next(from: InventoryState) -> Vec<InventoryState> {
         .collect()
 }
 
+/// The rule as a Markdown grid (rows: from, columns: to; `✓` allowed, `·` refused), as printed
+/// in `docs/lifecycle.md` (a test keeps the two equal).
+pub fn table_markdown() -> String {
+    let mut out = String::from("| from \\ to |");
+    for to in InventoryState::ALL {
+        out.push_str(&format!(" {to} |"));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&":-:|".repeat(InventoryState::ALL.len()));
+    out.push('\n');
+    for from in InventoryState::ALL {
+        out.push_str(&format!("| **{from}** |"));
+        for to in InventoryState::ALL {
+            let mark = if TRANSITIONS.contains(&(from, to)) {
+                "✓"
+            } else {
+                "·"
+            };
+            out.push_str(&format!(" {mark} |"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// A transition that is not in [`TRANSITIONS`].
 #[derive(Clone, PartialEq, Eq, Debug, thiserror::Error, Serialize)]
 #[error("inventory state: {from} -> {to} is not allowed; {}", next_states(*.from, .allowed))]

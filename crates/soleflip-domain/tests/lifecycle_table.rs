@@ -199,3 +199,25 @@ fn an_adopted_row_keeps_its_detailed_status_over_its_free_text() {
         (Available, AdoptedFrom::DetailedStatus)
     );
 }
+
+#[test]
+fn docs_lifecycle_md_prints_the_same_grid_and_explains_every_allowed_pair() {
+    let doc = include_str!("../../../docs/lifecycle.md");
+
+    assert!(
+        doc.contains(&soleflip_domain::lifecycle::table_markdown()),
+        "docs/lifecycle.md does not hold the current grid:\n{}",
+        soleflip_domain::lifecycle::table_markdown()
+    );
+    for (from, to) in TRANSITIONS {
+        let row = format!("| `{from}` → `{to}` |");
+        assert!(
+            doc.contains(&row),
+            "docs/lifecycle.md does not explain {row}"
+        );
+    }
+    for (legacy, state) in soleflip_domain::lifecycle::LEGACY_STATUS {
+        let row = format!("| `{legacy}` | `{state}` |");
+        assert!(doc.contains(&row), "docs/lifecycle.md does not map {row}");
+    }
+}
