@@ -332,6 +332,10 @@ fn each_unanswerable_request_names_its_field() {
             "level: stockx has no seller level `6` (known: 1, 2, 3, 4, 5)",
         ),
         (
+            quote("restocks", "DE", Some("1"), price, date),
+            "level: restocks has no seller level `1` (it has no seller levels: leave the level out)",
+        ),
+        (
             quote("stockx", "EU", None, price, date),
             "level: stockx needs a seller level (one of 1, 2, 3, 4, 5)",
         ),

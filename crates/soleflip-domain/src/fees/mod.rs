@@ -115,7 +115,8 @@ pub struct FeeLine {
     pub amount: Money,
     /// The percentage applied (`9` is 9 %), for a percentage line.
     pub rate_pct: Option<Decimal>,
-    /// What the percentage was applied to (or, for a top-up, the minimum it tops up to).
+    /// What the percentage was applied to; for a top-up, the minimum it tops up to; for a
+    /// fixed fee, the fee itself.
     pub base: Money,
     /// The schedule row it comes from.
     pub row: RowRef,
@@ -157,7 +158,7 @@ pub enum QuoteError {
         known: Vec<String>,
     },
     /// A level the platform does not have.
-    #[error("level: {platform} has no seller level `{level}` (known: {})", .known.join(", "))]
+    #[error("level: {platform} has no seller level `{level}` ({})", known_levels(.known))]
     UnknownLevel {
         platform: String,
         level: String,
@@ -222,6 +223,14 @@ pub enum QuoteError {
     /// The embedded schedule does not load (a broken commit; the tests catch it).
     #[error(transparent)]
     Schedule(#[from] ScheduleError),
+}
+
+fn known_levels(known: &[String]) -> String {
+    if known.is_empty() {
+        "it has no seller levels: leave the level out".to_owned()
+    } else {
+        format!("known: {}", known.join(", "))
+    }
 }
 
 fn condition_note(conditions: &[String]) -> String {
@@ -459,11 +468,12 @@ impl Schedule {
         }
         if let Some(row) = pick(ComponentKind::SellerFeeFixed)? {
             rows_used.push(row.at);
+            let fee = Money::new("value", row.value, currency)?;
             lines.push(FeeLine {
                 kind: FeeKind::Other,
-                amount: Money::new("value", row.value, currency)?,
+                amount: fee,
                 rate_pct: None,
-                base: price,
+                base: fee,
                 row: row.at,
             });
         }
