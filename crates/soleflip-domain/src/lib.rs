@@ -2,4 +2,7 @@
 //! later, money, fees and identifiers. Depends on no other SoleFlip crate and on nothing that
 //! touches a file, a socket or a database.
 
+pub mod fees;
+pub mod lifecycle;
+pub mod money;
 pub mod sizes;
