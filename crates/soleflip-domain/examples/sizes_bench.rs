@@ -182,6 +182,7 @@ fn parse_only(path: &str) -> std::io::Result<usize> {
             } else {
                 Source::EuRetailer
             }),
+            sizeless: false,
         };
         ok += usize::from(sizes::parse(size, &ctx).is_ok());
     }
@@ -206,6 +207,7 @@ fn work(path: &str) -> std::io::Result<Tally> {
             } else {
                 Source::EuRetailer
             }),
+            sizeless: false,
         };
         match sizes::parse(size, &ctx) {
             Ok(parsed) => match parsed.standardize(brand) {

@@ -50,11 +50,11 @@ mod model;
 mod parse;
 mod value;
 
-pub use brand::{BrandFamily, UnknownBrand};
-pub use chart::{chart, Chart, ChartError, ChartRow, CohortRule, Confidence};
+pub use brand::{check_brand_data, is_sizeless_category, Brand, BrandFamily, UnknownBrand};
+pub use chart::{chart, Chart, ChartError, ChartRow, CohortRule, Confidence, KidsChart};
 pub use convert::{Conversion, ConvertError, Converted, Equivalents, Standardized, Target};
 pub use model::{
-    Cohort, Letter, Measure, ShoeSpan, ShoeSystem, Size, SizeError, System, UnknownCohort,
+    Cohort, Letter, Measure, ShoeSpan, ShoeSystem, Size, SizeError, System, UnknownCohort, Width,
 };
 pub use parse::{parse, Context, Source};
 pub use value::{SizeValue, SizeValueError};
