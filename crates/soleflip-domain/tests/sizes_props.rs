@@ -100,12 +100,19 @@ fn measure() -> impl Strategy<Value = Measure> {
         1 => (18u8..64, proptest::option::of(18u8..42))
             .prop_map(|(waist, length)| Measure::WaistLength { waist, length }),
         1 => Just(Measure::OneSize),
+        1 => Just(Measure::NoSize),
     ]
 }
 
-/// Any valid size.
+/// Any valid size, single EU sizes sometimes with a width.
 fn size() -> impl Strategy<Value = Size> {
-    (cohort(), measure()).prop_filter_map("valid", |(c, m)| Size::new(c, m).ok())
+    let width = proptest::option::of(proptest::sample::select(vec![
+        sizes::Width::Narrow,
+        sizes::Width::Regular,
+    ]));
+    (cohort(), measure(), width).prop_filter_map("valid", |(c, m, w)| {
+        Size::new(c, m).ok().map(|s| s.with_width(w))
+    })
 }
 
 fn brand() -> impl Strategy<Value = BrandFamily> {
