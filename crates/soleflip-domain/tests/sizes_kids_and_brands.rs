@@ -327,3 +327,13 @@ fn every_row_of_every_chart_file_names_its_source_and_confidence() {
     }
     assert!(rows > 300, "read {rows} rows");
 }
+
+#[test]
+fn a_context_written_before_sizeless_existed_still_reads() {
+    let json = r#"{"brand":"nike","cohort":null,"source":"stock-x"}"#;
+
+    let ctx: Context = serde_json::from_str(json).unwrap();
+
+    assert_eq!(ctx.brand, Some(BrandFamily::Nike));
+    assert!(!ctx.sizeless);
+}

@@ -32,6 +32,7 @@ pub struct Context {
     pub source: Option<Source>,
     /// The product has no size (LEGO, books, collectibles, art toys): `N/A`, `One Size`, `OS`
     /// and an empty string read as [`Measure::NoSize`] instead of a refusal or a missing size.
+    #[serde(default)]
     pub sizeless: bool,
 }
 
