@@ -11,7 +11,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use soleflip_domain::sizes::{self, BrandFamily, Context, ConvertError, SizeError, Source};
+use soleflip_domain::sizes::{self, Context, ConvertError, SizeError, Source};
 
 /// Strings per second the work must reach.
 const TARGET: f64 = 2_000_000.0;
@@ -49,7 +49,7 @@ impl Rng {
     }
 }
 
-const BRAND_SPELLINGS: [&str; 14] = [
+const BRAND_SPELLINGS: [&str; 21] = [
     "Nike",
     "nike",
     "Jordan",
@@ -64,6 +64,13 @@ const BRAND_SPELLINGS: [&str; 14] = [
     "Puma",
     "Vans",
     "Reebok",
+    "Air Jordan",
+    "Crocs",
+    "HOKA ONE ONE",
+    "Birkenstock",
+    "UGG",
+    "On",
+    "LEGO",
 ];
 
 /// One StockX `Sku Size` line, weighted roughly as the sales report of §9.1.
@@ -84,7 +91,10 @@ fn stockx_size(rng: &mut Rng) -> String {
             .into(),
         90..=91 => rng.pick(&["S / Men's 9-10", "M / Men's 10-12"]).into(),
         92..=94 => format!("{}W/{}L", 28 + 2 * rng.below(6), 30 + 2 * rng.below(3)),
-        95..=96 => rng.pick(&["42/44", "39/42", "45/47"]).into(),
+        95 => rng.pick(&["42/44", "39/42", "45/47"]).into(),
+        96 => rng
+            .pick(&["M9/W11", "M 4 / W 6", "C10", "J2", "EU 42 Narrow"])
+            .into(),
         _ => format!("{}H", 6 + rng.below(8)),
     }
 }
@@ -166,6 +176,18 @@ struct Tally {
     checksum: u64,
 }
 
+/// The parsing context of a corpus line: its brand name (aliases and sizeless brands
+/// resolved from the data files) and its source.
+fn context(brand: &str, source: &str) -> Context {
+    Context::default()
+        .with_source(if source == "stockx" {
+            Source::StockX
+        } else {
+            Source::EuRetailer
+        })
+        .with_brand_name(brand)
+}
+
 /// Parse only: read, split, parse with context (no chart), for the breakdown.
 fn parse_only(path: &str) -> std::io::Result<usize> {
     let text = std::fs::read_to_string(path)?;
@@ -174,15 +196,7 @@ fn parse_only(path: &str) -> std::io::Result<usize> {
         let Some((brand, source, size)) = fields(line) else {
             continue;
         };
-        let ctx = Context {
-            brand: BrandFamily::from_name(brand),
-            cohort: None,
-            source: Some(if source == "stockx" {
-                Source::StockX
-            } else {
-                Source::EuRetailer
-            }),
-        };
+        let ctx = context(brand, source);
         ok += usize::from(sizes::parse(size, &ctx).is_ok());
     }
     Ok(black_box(ok))
@@ -197,16 +211,8 @@ fn work(path: &str) -> std::io::Result<Tally> {
             continue;
         };
         t.strings += 1;
-        let brand = BrandFamily::from_name(brand);
-        let ctx = Context {
-            brand,
-            cohort: None,
-            source: Some(if source == "stockx" {
-                Source::StockX
-            } else {
-                Source::EuRetailer
-            }),
-        };
+        let ctx = context(brand, source);
+        let brand = ctx.brand;
         match sizes::parse(size, &ctx) {
             Ok(parsed) => match parsed.standardize(brand) {
                 Ok(std) => {

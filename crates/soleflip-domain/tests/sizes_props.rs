@@ -100,12 +100,19 @@ fn measure() -> impl Strategy<Value = Measure> {
         1 => (18u8..64, proptest::option::of(18u8..42))
             .prop_map(|(waist, length)| Measure::WaistLength { waist, length }),
         1 => Just(Measure::OneSize),
+        1 => Just(Measure::NoSize),
     ]
 }
 
-/// Any valid size.
+/// Any valid size, single EU sizes sometimes with a width.
 fn size() -> impl Strategy<Value = Size> {
-    (cohort(), measure()).prop_filter_map("valid", |(c, m)| Size::new(c, m).ok())
+    let width = proptest::option::of(proptest::sample::select(vec![
+        sizes::Width::Narrow,
+        sizes::Width::Regular,
+    ]));
+    (cohort(), measure(), width).prop_filter_map("valid", |(c, m, w)| {
+        Size::new(c, m).ok().map(|s| s.with_width(w))
+    })
 }
 
 fn brand() -> impl Strategy<Value = BrandFamily> {
@@ -125,6 +132,7 @@ fn context() -> impl Strategy<Value = Context> {
             brand,
             cohort,
             source,
+            sizeless: false,
         })
 }
 
@@ -187,29 +195,91 @@ fn exercise(input: &str, ctx: &Context, brand: BrandFamily) {
     }
 }
 
+/// Every table of a chart: the adult rows (cohort men) and each kids' table.
+fn tables(chart: &'static sizes::Chart) -> Vec<(Cohort, &'static [sizes::ChartRow])> {
+    let mut out = vec![(Cohort::Men, &chart.rows[..])];
+    for c in [Cohort::Toddler, Cohort::PreSchool, Cohort::GradeSchool] {
+        if !chart.kids.rows(c).is_empty() {
+            out.push((c, chart.kids.rows(c)));
+        }
+    }
+    out
+}
+
+/// The cohort an EU/UK/CM label of a table carries (adult labels are unisex).
+fn label_cohort(table: Cohort) -> Cohort {
+    if table.is_kids() {
+        table
+    } else {
+        Cohort::Unisex
+    }
+}
+
 #[test]
 fn every_chart_row_converts_from_us_to_eu_and_back() {
     for brand in BrandFamily::ALL {
-        for row in &chart(brand).unwrap().rows {
-            let us = Size::shoe(ShoeSystem::Us, Cohort::Men, row.us_m).unwrap();
-            let eu = us.convert(brand, Target::Eu).unwrap().size;
-            assert_eq!(
-                eu,
-                Size::shoe(ShoeSystem::Eu, Cohort::Unisex, row.eu).unwrap()
-            );
-            let back = eu.convert(brand, Target::Us(Cohort::Men)).unwrap().size;
-            assert_eq!(back, us, "{brand}");
+        for (cohort, rows) in tables(chart(brand).unwrap()) {
+            for row in rows {
+                let us = Size::shoe(ShoeSystem::Us, cohort, row.us_m).unwrap();
+                let eu = us.convert(brand, Target::Eu).unwrap().size;
+                assert_eq!(
+                    eu,
+                    Size::shoe(ShoeSystem::Eu, label_cohort(cohort), row.eu).unwrap()
+                );
+                let back = eu.convert(brand, Target::Us(cohort)).unwrap().size;
+                assert_eq!(back, us, "{brand}");
+            }
         }
     }
 }
 
 #[test]
-fn different_rows_of_a_chart_never_share_a_standardized_value() {
+fn every_chart_row_with_a_uk_value_converts_from_uk_to_eu_and_back_where_uk_names_one_row() {
     for brand in BrandFamily::ALL {
-        let rows = &chart(brand).unwrap().rows;
-        let mut tenths: Vec<u32> = rows.iter().map(|r| r.eu.tenths()).collect();
-        tenths.dedup();
-        assert_eq!(tenths.len(), rows.len(), "{brand}: EU values repeat");
+        for (cohort, rows) in tables(chart(brand).unwrap()) {
+            for row in rows {
+                let Some(uk) = row.uk else { continue };
+                if rows.iter().filter(|r| r.uk == Some(uk)).count() > 1 {
+                    continue;
+                }
+                let uk = Size::shoe(ShoeSystem::Uk, label_cohort(cohort), uk).unwrap();
+                let eu = uk.convert(brand, Target::Eu).unwrap().size;
+                assert_eq!(
+                    eu,
+                    Size::shoe(ShoeSystem::Eu, label_cohort(cohort), row.eu).unwrap(),
+                    "{brand} {uk}"
+                );
+                assert_eq!(eu.convert(brand, Target::Uk).unwrap().size, uk, "{brand}");
+                let us = uk.convert(brand, Target::Us(cohort)).unwrap().size;
+                assert_eq!(us, Size::shoe(ShoeSystem::Us, cohort, row.us_m).unwrap());
+            }
+        }
+    }
+}
+
+#[test]
+fn different_physical_sizes_never_share_a_standardized_value() {
+    for brand in BrandFamily::ALL {
+        let mut seen: Vec<&sizes::ChartRow> = Vec::new();
+        for (_, rows) in tables(chart(brand).unwrap()) {
+            let mut tenths: Vec<u32> = rows.iter().map(|r| r.eu.tenths()).collect();
+            tenths.dedup();
+            assert_eq!(tenths.len(), rows.len(), "{brand}: EU values repeat");
+            for row in rows {
+                // A kids' row may share an adult row's EU value only as the same foot.
+                for other in seen.iter().filter(|o| o.eu == row.eu) {
+                    let agree = |a: Option<SizeValue>, b: Option<SizeValue>| {
+                        a.zip(b).is_none_or(|(a, b)| a == b)
+                    };
+                    assert!(
+                        agree(other.uk, row.uk) && agree(other.cm, row.cm),
+                        "{brand}: EU {} names two different feet",
+                        row.eu
+                    );
+                }
+            }
+            seen.extend(rows);
+        }
     }
 }
 
@@ -217,36 +287,57 @@ fn different_rows_of_a_chart_never_share_a_standardized_value() {
 fn every_label_of_a_chart_row_standardizes_to_that_rows_eu_value_or_is_refused() {
     for brand in BrandFamily::ALL {
         let chart = chart(brand).unwrap();
-        for row in &chart.rows {
-            let mut labels = vec![
-                Size::shoe(ShoeSystem::Us, Cohort::Men, row.us_m).unwrap(),
-                Size::shoe(ShoeSystem::Us, Cohort::Unisex, row.us_m).unwrap(),
-                Size::shoe(ShoeSystem::Uk, Cohort::Unisex, row.uk).unwrap(),
-                Size::shoe(ShoeSystem::Cm, Cohort::Unisex, row.cm).unwrap(),
-                Size::shoe(ShoeSystem::Jp, Cohort::Unisex, row.cm).unwrap(),
-            ];
-            if let Ok(Size { .. }) = Size::shoe(ShoeSystem::Us, Cohort::Women, row.us_m) {
-                if let Ok(w) = Size::shoe(ShoeSystem::Us, Cohort::Men, row.us_m)
-                    .unwrap()
-                    .convert(brand, Target::Us(Cohort::Women))
-                {
-                    labels.push(w.size);
+        for (cohort, rows) in tables(chart) {
+            for row in rows {
+                let kept = label_cohort(cohort);
+                let mut labels = vec![Size::shoe(ShoeSystem::Us, cohort, row.us_m).unwrap()];
+                if !cohort.is_kids() {
+                    labels.push(Size::shoe(ShoeSystem::Us, Cohort::Unisex, row.us_m).unwrap());
                 }
-            }
-            let shared_uk = chart.rows.iter().filter(|r| r.uk == row.uk).count() > 1;
-            let shared_cm = chart.rows.iter().filter(|r| r.cm == row.cm).count() > 1;
-            for label in labels {
-                let shared = match label.system() {
-                    sizes::System::Uk => shared_uk,
-                    sizes::System::Cm | sizes::System::Jp => shared_cm,
-                    _ => false,
-                };
-                match label.standardize(Some(brand)) {
-                    Ok(std) => {
-                        assert!(!shared, "{brand} {label}: a shared label must be refused");
-                        assert_eq!(std.eu, row.eu, "{brand} {label}");
+                if let Some(uk) = row.uk {
+                    labels.push(Size::shoe(ShoeSystem::Uk, kept, uk).unwrap());
+                }
+                if let Some(cm) = row.cm {
+                    labels.push(Size::shoe(ShoeSystem::Cm, kept, cm).unwrap());
+                    labels.push(Size::shoe(ShoeSystem::Jp, kept, cm).unwrap());
+                }
+                labels.push(Size::shoe(ShoeSystem::Eu, kept, row.eu).unwrap());
+                if let Some((low, high)) = row.eu_printed {
+                    labels.push(
+                        Size::new(
+                            kept,
+                            sizes::Measure::ShoeRange {
+                                system: ShoeSystem::Eu,
+                                low,
+                                high,
+                            },
+                        )
+                        .unwrap(),
+                    );
+                }
+                if !cohort.is_kids() {
+                    if let Ok(w) = Size::shoe(ShoeSystem::Us, Cohort::Men, row.us_m)
+                        .unwrap()
+                        .convert(brand, Target::Us(Cohort::Women))
+                    {
+                        labels.push(w.size);
                     }
-                    Err(e) => assert!(shared, "{brand} {label}: {e}"),
+                }
+                let shared_uk = rows.iter().filter(|r| r.uk == row.uk).count() > 1;
+                let shared_cm = rows.iter().filter(|r| r.cm == row.cm).count() > 1;
+                for label in labels {
+                    let shared = match label.system() {
+                        sizes::System::Uk => shared_uk,
+                        sizes::System::Cm | sizes::System::Jp => shared_cm,
+                        _ => false,
+                    };
+                    match label.standardize(Some(brand)) {
+                        Ok(std) => {
+                            assert!(!shared, "{brand} {label}: a shared label must be refused");
+                            assert_eq!(std.eu, row.eu, "{brand} {label}");
+                        }
+                        Err(e) => assert!(shared, "{brand} {label}: {e}"),
+                    }
                 }
             }
         }

@@ -11,11 +11,13 @@ const STOCKX: Context = Context {
     brand: None,
     cohort: None,
     source: Some(Source::StockX),
+    sizeless: false,
 };
 const FEED: Context = Context {
     brand: None,
     cohort: None,
     source: Some(Source::EuRetailer),
+    sizeless: false,
 };
 
 #[expect(
@@ -291,9 +293,37 @@ fn show(c: &Conversion) -> String {
 #[case::nike_gs("7Y", NONE, BrandFamily::Nike, ["US M 7", "US W 8.5", "GS UK 6", "GS EU 40", "GS CM 25"], "40.0")]
 #[case::nike_gs_small("4Y", NONE, BrandFamily::Nike, ["US M 4", "US W 5.5", "GS UK 3.5", "GS EU 36", "GS CM 23"], "36.0")]
 #[case::nike_gs_half("6.5Y", NONE, BrandFamily::Nike, ["US M 6.5", "US W 8", "GS UK 6", "GS EU 39", "GS CM 24.5"], "39.0")]
-#[case::adidas_gs("6.5Y", NONE, BrandFamily::Adidas, ["-", "-", "-", "-", "-"], "no scale")]
-#[case::nike_toddler("10C", NONE, BrandFamily::Nike, ["-", "-", "-", "-", "-"], "no scale")]
-#[case::nike_preschool("3J", NONE, BrandFamily::Nike, ["-", "-", "-", "-", "-"], "no scale")]
+#[case::adidas_gs("6.5Y", NONE, BrandFamily::Adidas, ["US M 6.5", "US W 7.5", "GS UK 6", "GS EU 39 1/3", "-"], "39.3")]
+#[case::nike_toddler("10C", NONE, BrandFamily::Nike, ["-", "-", "TD UK 9.5", "TD EU 27", "-"], "27.0")]
+#[case::nike_preschool("3J", NONE, BrandFamily::Nike, ["-", "-", "PS UK 2.5", "PS EU 35", "-"], "35.0")]
+#[case::adidas_toddler("5C", NONE, BrandFamily::Adidas, ["-", "-", "-", "-", "-"], "no scale")]
+#[case::asics_preschool("2Y", NONE, BrandFamily::Asics, ["-", "-", "-", "-", "-"], "no scale")]
+// Half sizes on the thin charts.
+#[case::reebok_half("6.5", STOCKX, BrandFamily::Reebok, ["US M 6.5", "-", "UK 5.5", "EU 38.5", "CM 24.5"], "38.5")]
+#[case::vans_half("8.5", STOCKX, BrandFamily::Vans, ["US M 8.5", "US W 10", "UK 7.5", "EU 41", "CM 26.5"], "41.0")]
+#[case::puma_half("11.5", STOCKX, BrandFamily::Puma, ["US M 11.5", "US W 13", "UK 10.5", "EU 45", "CM 29.5"], "45.0")]
+// Crocs: unisex M/W, EU printed as a range, standardized at its midpoint.
+#[case::crocs_dual("M 9 / W 11", NONE, BrandFamily::Crocs, ["US M 9", "US W 11", "-", "EU 42.5", "-"], "42.5")]
+#[case::crocs_box("M4W6", NONE, BrandFamily::Crocs, ["US M 4", "US W 6", "-", "EU 36.5", "-"], "36.5")]
+#[case::crocs_bare("9", STOCKX, BrandFamily::Crocs, ["US M 9", "US W 11", "-", "EU 42.5", "-"], "42.5")]
+#[case::crocs_range("EU 42-43", NONE, BrandFamily::Crocs, ["-", "-", "-", "-", "-"], "42.5")]
+#[case::crocs_range_feed("42/43", FEED, BrandFamily::Crocs, ["-", "-", "-", "-", "-"], "42.5")]
+#[case::crocs_eu_inside("EU 36", NONE, BrandFamily::Crocs, ["US M 4", "US W 6", "-", "EU 36.5", "-"], "36.5")]
+#[case::crocs_eu_shared("EU 37", NONE, BrandFamily::Crocs, ["US M 4 | US M 5", "US W 6 | US W 7", "-", "EU 36.5 | EU 37.5", "-"], "ambiguous")]
+#[case::crocs_kids_c("C10", NONE, BrandFamily::Crocs, ["-", "-", "-", "TD EU 27.5", "-"], "27.5")]
+#[case::crocs_kids_j("J2", NONE, BrandFamily::Crocs, ["-", "-", "-", "PS EU 33.5", "-"], "33.5")]
+#[case::crocs_kids_j4("4J", NONE, BrandFamily::Crocs, ["US M 4", "US W 6", "-", "GS EU 36.5", "-"], "36.5")]
+// HOKA and Salomon in thirds, UGG, Timberland, On.
+#[case::hoka_us9("9", STOCKX, BrandFamily::Hoka, ["US M 9", "US W 10", "UK 8.5", "EU 42 2/3", "CM 27"], "42.7")]
+#[case::hoka_eu("EU 42 2/3", NONE, BrandFamily::Hoka, ["US M 9", "US W 10", "UK 8.5", "EU 42 2/3", "CM 27"], "42.7")]
+#[case::salomon_us9("US M 9", NONE, BrandFamily::Salomon, ["US M 9", "-", "-", "EU 43 1/3", "CM 27"], "43.3")]
+#[case::ugg_women("8W", NONE, BrandFamily::Ugg, ["US M 6", "US W 8", "-", "EU 39", "-"], "39.0")]
+#[case::timberland_us9("9", STOCKX, BrandFamily::Timberland, ["US M 9", "-", "UK 8.5", "EU 43", "-"], "43.0")]
+#[case::on_us10("10", STOCKX, BrandFamily::On, ["US M 10", "US W 11.5", "UK 9", "EU 44", "CM 28"], "44.0")]
+// Birkenstock: EU-native, width kept in the parsed form, not in the EU length.
+#[case::birkenstock_eu("42", STOCKX, BrandFamily::Birkenstock, ["US M 9", "US W 11", "-", "EU 42", "CM 27"], "42.0")]
+#[case::birkenstock_narrow("EU 42 Narrow", NONE, BrandFamily::Birkenstock, ["US M 9", "US W 11", "-", "EU 42 Narrow", "CM 27"], "42.0")]
+#[case::birkenstock_us("US M 9", NONE, BrandFamily::Birkenstock, ["US M 9", "US W 11", "-", "EU 42", "CM 27"], "42.0")]
 // Dual labels, other systems.
 #[case::nike_dual("12W / 10.5M", NONE, BrandFamily::Nike, ["US M 10.5", "US W 12", "UK 9.5", "EU 44.5", "CM 28.5"], "44.5")]
 #[case::asics_dual("12W / 10.5M", NONE, BrandFamily::Asics, ["US M 10.5", "-", "UK 9.5", "EU 44.5", "CM 28.25"], "44.5")]

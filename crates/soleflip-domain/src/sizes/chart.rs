@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 
 use super::brand::BrandFamily;
-use super::model::ShoeSystem;
+use super::model::{Cohort, ShoeSystem, Size};
 use super::value::SizeValue;
 
 /// How far a chart value can be trusted (DOMAIN.md's ✓, ~ and ?).
@@ -42,22 +42,67 @@ impl Confidence {
 }
 
 /// One physical size in a brand's chart.
+///
+/// In a kids' table (`data/sizes/kids/*.csv`) `us_m` holds the kids' US number of the row's
+/// cohort (`10` for 10C, `3` for 3Y) and `us_w` is empty.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
 pub struct ChartRow {
-    /// US men's (and unisex) size.
+    /// US men's (and unisex) size; in a kids' table, the kids' US number.
     pub us_m: SizeValue,
-    /// UK size.
-    pub uk: SizeValue,
-    /// EU size (adidas in thirds).
+    /// UK size, where the source gives one.
+    pub uk: Option<SizeValue>,
+    /// The standardized EU size (adidas in thirds). Where the brand prints a range
+    /// (`eu_printed`), the midpoint of that range.
     pub eu: SizeValue,
-    /// Foot length, cm (JP is the same number; KR is ten times it, in mm).
-    pub cm: SizeValue,
+    /// Foot length, cm (JP is the same number; KR is ten times it, in mm), where given.
+    pub cm: Option<SizeValue>,
     /// US women's size where the chart gives it; otherwise the brand's women's rule applies.
     pub us_w: Option<SizeValue>,
+    /// The EU range as the brand prints it (Crocs `36-37`), low and high.
+    pub eu_printed: Option<(SizeValue, SizeValue)>,
     /// Where the row comes from.
     pub source: &'static str,
     /// How far it can be trusted.
     pub confidence: Confidence,
+}
+
+impl ChartRow {
+    /// True when an EU label of `value` names this row: its standardized value, or a number
+    /// inside the printed range.
+    pub(crate) fn eu_names(&self, value: SizeValue) -> bool {
+        self.eu == value
+            || self
+                .eu_printed
+                .is_some_and(|(low, high)| low <= value && value <= high)
+    }
+
+    /// The smallest EU number that names this row.
+    pub(crate) fn eu_low(&self) -> SizeValue {
+        self.eu_printed.map_or(self.eu, |(low, _)| low)
+    }
+}
+
+/// The kids' tables of a brand family, one per cohort, smallest first.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct KidsChart {
+    /// Toddler (`2C`–`10C`).
+    pub toddler: Vec<ChartRow>,
+    /// Pre-school (`10.5C`–`3Y`).
+    pub pre_school: Vec<ChartRow>,
+    /// Grade school (`3.5Y`–`7Y`), where the brand does not size it on the men's rows.
+    pub grade_school: Vec<ChartRow>,
+}
+
+impl KidsChart {
+    /// The table of a kids' cohort (empty for adults and where the brand has none).
+    pub fn rows(&self, cohort: Cohort) -> &[ChartRow] {
+        match cohort {
+            Cohort::Toddler => &self.toddler,
+            Cohort::PreSchool => &self.pre_school,
+            Cohort::GradeSchool => &self.grade_school,
+            Cohort::Men | Cohort::Women | Cohort::Unisex => &[],
+        }
+    }
 }
 
 /// A US offset from the men's scale for one cohort of one brand family.
@@ -94,8 +139,23 @@ pub struct Chart {
     pub rows: Vec<ChartRow>,
     /// US women's offset, if known.
     pub women: Option<CohortRule>,
-    /// US grade-school offset and span, if known.
+    /// US grade-school offset and span, if known (a brand with a grade-school table has none).
     pub grade_school: Option<CohortRule>,
+    /// Toddler, pre-school and grade-school tables, where the brand publishes them.
+    pub kids: KidsChart,
+}
+
+impl Chart {
+    /// True when the brand prints EU sizes as ranges (Crocs), so a single EU number needs the
+    /// chart to find its standardized value.
+    pub fn prints_eu_ranges(&self) -> bool {
+        self.rows
+            .iter()
+            .chain(&self.kids.toddler)
+            .chain(&self.kids.pre_school)
+            .chain(&self.kids.grade_school)
+            .any(|r| r.eu_printed.is_some())
+    }
 }
 
 /// A chart file that does not load. Tests load every embedded chart, so this reaches no user
@@ -114,55 +174,127 @@ pub struct ChartError {
 /// Most rows one UK or CM value may name (conversion keeps that many matches).
 pub(crate) const MAX_REPEAT: usize = 4;
 
-const CHART_HEADER: &str = "us_m,uk,eu,cm,us_w,source,confidence";
+const CHART_HEADER: &str = "us_m,uk,eu,cm,us_w,eu_printed,source,confidence";
+const KIDS_HEADER: &str = "cohort,us,uk,eu,cm,eu_printed,source,confidence";
 const RULES_HEADER: &str = "brand,cohort,us_offset,us_min,us_max,source,confidence";
 const RULES_FILE: (&str, &str) = (
     "cohort_rules.csv",
     include_str!("../../../../data/sizes/cohort_rules.csv"),
 );
 
+/// One brand family's embedded chart file and, if it has one, its kids' file.
+#[derive(Clone, Copy)]
+pub(crate) struct ChartFile {
+    pub(crate) family: BrandFamily,
+    pub(crate) file: &'static str,
+    pub(crate) text: &'static str,
+    pub(crate) kids: Option<(&'static str, &'static str)>,
+}
+
 /// The embedded chart files, in [`BrandFamily::ALL`] order.
-const CHART_FILES: [(BrandFamily, &str, &str); 8] = [
-    (
-        BrandFamily::Nike,
-        "nike.csv",
-        include_str!("../../../../data/sizes/nike.csv"),
-    ),
-    (
-        BrandFamily::Adidas,
-        "adidas.csv",
-        include_str!("../../../../data/sizes/adidas.csv"),
-    ),
-    (
-        BrandFamily::NewBalance,
-        "new-balance.csv",
-        include_str!("../../../../data/sizes/new-balance.csv"),
-    ),
-    (
-        BrandFamily::Asics,
-        "asics.csv",
-        include_str!("../../../../data/sizes/asics.csv"),
-    ),
-    (
-        BrandFamily::Converse,
-        "converse.csv",
-        include_str!("../../../../data/sizes/converse.csv"),
-    ),
-    (
-        BrandFamily::Puma,
-        "puma.csv",
-        include_str!("../../../../data/sizes/puma.csv"),
-    ),
-    (
-        BrandFamily::Vans,
-        "vans.csv",
-        include_str!("../../../../data/sizes/vans.csv"),
-    ),
-    (
-        BrandFamily::Reebok,
-        "reebok.csv",
-        include_str!("../../../../data/sizes/reebok.csv"),
-    ),
+const CHART_FILES: [ChartFile; 15] = [
+    ChartFile {
+        family: BrandFamily::Nike,
+        file: "nike.csv",
+        text: include_str!("../../../../data/sizes/nike.csv"),
+        kids: Some((
+            "kids/nike.csv",
+            include_str!("../../../../data/sizes/kids/nike.csv"),
+        )),
+    },
+    ChartFile {
+        family: BrandFamily::Adidas,
+        file: "adidas.csv",
+        text: include_str!("../../../../data/sizes/adidas.csv"),
+        kids: Some((
+            "kids/adidas.csv",
+            include_str!("../../../../data/sizes/kids/adidas.csv"),
+        )),
+    },
+    ChartFile {
+        family: BrandFamily::NewBalance,
+        file: "new-balance.csv",
+        text: include_str!("../../../../data/sizes/new-balance.csv"),
+        kids: Some((
+            "kids/new-balance.csv",
+            include_str!("../../../../data/sizes/kids/new-balance.csv"),
+        )),
+    },
+    ChartFile {
+        family: BrandFamily::Asics,
+        file: "asics.csv",
+        text: include_str!("../../../../data/sizes/asics.csv"),
+        kids: None,
+    },
+    ChartFile {
+        family: BrandFamily::Converse,
+        file: "converse.csv",
+        text: include_str!("../../../../data/sizes/converse.csv"),
+        kids: None,
+    },
+    ChartFile {
+        family: BrandFamily::Puma,
+        file: "puma.csv",
+        text: include_str!("../../../../data/sizes/puma.csv"),
+        kids: None,
+    },
+    ChartFile {
+        family: BrandFamily::Vans,
+        file: "vans.csv",
+        text: include_str!("../../../../data/sizes/vans.csv"),
+        kids: None,
+    },
+    ChartFile {
+        family: BrandFamily::Reebok,
+        file: "reebok.csv",
+        text: include_str!("../../../../data/sizes/reebok.csv"),
+        kids: None,
+    },
+    ChartFile {
+        family: BrandFamily::Crocs,
+        file: "crocs.csv",
+        text: include_str!("../../../../data/sizes/crocs.csv"),
+        kids: Some((
+            "kids/crocs.csv",
+            include_str!("../../../../data/sizes/kids/crocs.csv"),
+        )),
+    },
+    ChartFile {
+        family: BrandFamily::Hoka,
+        file: "hoka.csv",
+        text: include_str!("../../../../data/sizes/hoka.csv"),
+        kids: None,
+    },
+    ChartFile {
+        family: BrandFamily::Salomon,
+        file: "salomon.csv",
+        text: include_str!("../../../../data/sizes/salomon.csv"),
+        kids: None,
+    },
+    ChartFile {
+        family: BrandFamily::Ugg,
+        file: "ugg.csv",
+        text: include_str!("../../../../data/sizes/ugg.csv"),
+        kids: None,
+    },
+    ChartFile {
+        family: BrandFamily::Timberland,
+        file: "timberland.csv",
+        text: include_str!("../../../../data/sizes/timberland.csv"),
+        kids: None,
+    },
+    ChartFile {
+        family: BrandFamily::Birkenstock,
+        file: "birkenstock.csv",
+        text: include_str!("../../../../data/sizes/birkenstock.csv"),
+        kids: None,
+    },
+    ChartFile {
+        family: BrandFamily::On,
+        file: "on.csv",
+        text: include_str!("../../../../data/sizes/on.csv"),
+        kids: None,
+    },
 ];
 
 static CHARTS: LazyLock<Result<Vec<Chart>, ChartError>> =
@@ -183,17 +315,23 @@ pub fn chart(family: BrandFamily) -> Result<&'static Chart, ChartError> {
 
 /// Loads chart files and the rules file. Pure: the text comes in, charts or an error come out.
 pub(crate) fn load(
-    files: &[(BrandFamily, &'static str, &'static str)],
+    files: &[ChartFile],
     rules: (&'static str, &'static str),
 ) -> Result<Vec<Chart>, ChartError> {
     let mut charts = files
         .iter()
-        .map(|&(family, file, text)| {
+        .map(|f| {
+            let rows = load_rows(f.file, f.text)?;
+            let kids = match f.kids {
+                Some((file, text)) => load_kids(file, text, &rows)?,
+                None => KidsChart::default(),
+            };
             Ok(Chart {
-                family,
-                rows: load_rows(file, text)?,
+                family: f.family,
+                rows,
                 women: None,
                 grade_school: None,
+                kids,
             })
         })
         .collect::<Result<Vec<_>, ChartError>>()?;
@@ -265,6 +403,19 @@ fn value(
     Ok(v)
 }
 
+fn optional(
+    file: &'static str,
+    line: usize,
+    column: &str,
+    text: &str,
+    system: ShoeSystem,
+) -> Result<Option<SizeValue>, ChartError> {
+    match text {
+        "" => Ok(None),
+        t => value(file, line, column, t, system).map(Some),
+    }
+}
+
 fn source_and_confidence(
     file: &'static str,
     line: usize,
@@ -286,48 +437,116 @@ fn source_and_confidence(
     Ok((source, confidence))
 }
 
+/// The printed EU range `36-37` and the standardized value it must carry (its midpoint).
+fn printed_range(
+    file: &'static str,
+    line: usize,
+    text: &str,
+    eu: SizeValue,
+) -> Result<Option<(SizeValue, SizeValue)>, ChartError> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let fail = |reason: String| ChartError { file, line, reason };
+    let (low, high) = text.split_once('-').ok_or_else(|| {
+        fail(format!(
+            "eu_printed {text:?}: expected a range such as 36-37"
+        ))
+    })?;
+    let low = value(file, line, "eu_printed", low.trim(), ShoeSystem::Eu)?;
+    let high = value(file, line, "eu_printed", high.trim(), ShoeSystem::Eu)?;
+    if low >= high {
+        return Err(fail(format!("eu_printed {text:?} must run low-high")));
+    }
+    let mid = (low.twelfths() + high.twelfths()) / 2;
+    if (low.twelfths() + high.twelfths()) % 2 != 0 || mid != eu.twelfths() {
+        return Err(fail(format!(
+            "eu {eu} must be the midpoint of the printed range {text}"
+        )));
+    }
+    Ok(Some((low, high)))
+}
+
+/// Refuses a UK or CM value that names more than [`MAX_REPEAT`] consecutive rows.
+fn check_repeats(
+    file: &'static str,
+    line: usize,
+    rows: &[ChartRow],
+    row: &ChartRow,
+) -> Result<(), ChartError> {
+    for (column, repeats) in [
+        (
+            "uk",
+            rows.iter()
+                .rev()
+                .take_while(|r| row.uk.is_some() && r.uk == row.uk)
+                .count(),
+        ),
+        (
+            "cm",
+            rows.iter()
+                .rev()
+                .take_while(|r| row.cm.is_some() && r.cm == row.cm)
+                .count(),
+        ),
+    ] {
+        if repeats >= MAX_REPEAT {
+            return Err(ChartError {
+                file,
+                line,
+                reason: format!("{column} names more than {MAX_REPEAT} rows"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `new` is not below the last given value of the column (empty cells are skipped).
+fn not_below(
+    rows: &[ChartRow],
+    new: Option<SizeValue>,
+    get: fn(&ChartRow) -> Option<SizeValue>,
+) -> bool {
+    match (new, rows.iter().rev().find_map(get)) {
+        (Some(n), Some(last)) => n >= last,
+        _ => true,
+    }
+}
+
+fn out_of_order(file: &'static str, line: usize, column: &str) -> ChartError {
+    ChartError {
+        file,
+        line,
+        reason: format!(
+            "{column} out of order: rows run from small to large and us_m and eu never repeat"
+        ),
+    }
+}
+
 fn load_rows(file: &'static str, text: &'static str) -> Result<Vec<ChartRow>, ChartError> {
     let mut rows: Vec<ChartRow> = Vec::new();
-    for (line, [us_m, uk, eu, cm, us_w, source, confidence]) in
-        records::<7>(file, text, CHART_HEADER)?
+    for (line, [us_m, uk, eu, cm, us_w, printed, source, confidence]) in
+        records::<8>(file, text, CHART_HEADER)?
     {
         let (source, confidence) = source_and_confidence(file, line, source, confidence)?;
+        let eu = value(file, line, "eu", eu, ShoeSystem::Eu)?;
         let row = ChartRow {
             us_m: value(file, line, "us_m", us_m, ShoeSystem::Us)?,
-            uk: value(file, line, "uk", uk, ShoeSystem::Uk)?,
-            eu: value(file, line, "eu", eu, ShoeSystem::Eu)?,
-            cm: value(file, line, "cm", cm, ShoeSystem::Cm)?,
-            us_w: match us_w {
-                "" => None,
-                w => Some(value(file, line, "us_w", w, ShoeSystem::Us)?),
-            },
+            uk: optional(file, line, "uk", uk, ShoeSystem::Uk)?,
+            eu,
+            cm: optional(file, line, "cm", cm, ShoeSystem::Cm)?,
+            us_w: optional(file, line, "us_w", us_w, ShoeSystem::Us)?,
+            eu_printed: printed_range(file, line, printed, eu)?,
             source,
             confidence,
         };
-        for (column, repeats) in [
-            (
-                "uk",
-                rows.iter().rev().take_while(|r| r.uk == row.uk).count(),
-            ),
-            (
-                "cm",
-                rows.iter().rev().take_while(|r| r.cm == row.cm).count(),
-            ),
-        ] {
-            if repeats >= MAX_REPEAT {
-                return Err(ChartError {
-                    file,
-                    line,
-                    reason: format!("{column} names more than {MAX_REPEAT} rows"),
-                });
-            }
-        }
+        check_repeats(file, line, &rows, &row)?;
         if let Some(prev) = rows.last() {
             let order = [
                 ("us_m", row.us_m > prev.us_m),
-                ("eu", row.eu > prev.eu),
-                ("uk", row.uk >= prev.uk),
-                ("cm", row.cm >= prev.cm),
+                ("eu", row.eu > prev.eu && row.eu_low() > prev.eu_low()),
+                ("uk", not_below(&rows, row.uk, |r| r.uk)),
+                ("cm", not_below(&rows, row.cm, |r| r.cm)),
                 (
                     "us_w",
                     match (prev.us_w, row.us_w) {
@@ -338,11 +557,7 @@ fn load_rows(file: &'static str, text: &'static str) -> Result<Vec<ChartRow>, Ch
                 ),
             ];
             if let Some((column, _)) = order.iter().find(|(_, ok)| !ok) {
-                return Err(ChartError {
-                    file,
-                    line,
-                    reason: format!("{column} out of order: rows run from small to large and us_m and eu never repeat"),
-                });
+                return Err(out_of_order(file, line, column));
             }
         }
         rows.push(row);
@@ -355,6 +570,107 @@ fn load_rows(file: &'static str, text: &'static str) -> Result<Vec<ChartRow>, Ch
         });
     }
     Ok(rows)
+}
+
+/// True for a kids' size written with `C` (toddler, and pre-school 10.5C–13.5C).
+fn is_c_size(cohort: Cohort, us: SizeValue) -> bool {
+    match cohort {
+        Cohort::Toddler => true,
+        Cohort::PreSchool => us.twelfths() >= 126,
+        _ => false,
+    }
+}
+
+/// Loads a kids' file: rows grouped toddler, pre-school, grade school, each strictly
+/// increasing in US (which restarts where C sizes give way to Y sizes); EU strictly
+/// increasing over the whole file; UK may restart once, from 12 or more to 3 or less
+/// (kids' UK 13.5 → UK 1). A row whose EU value is also an adult row's
+/// must agree with it on UK and CM: one EU value, one physical size.
+fn load_kids(
+    file: &'static str,
+    text: &'static str,
+    adult: &[ChartRow],
+) -> Result<KidsChart, ChartError> {
+    let mut kids = KidsChart::default();
+    let mut all: Vec<(Cohort, ChartRow)> = Vec::new();
+    // Index of the first row after UK restarts (kids' UK 13.5 → UK 1), if it has.
+    let mut uk_restart: Option<usize> = None;
+    for (line, [cohort, us, uk, eu, cm, printed, source, confidence]) in
+        records::<8>(file, text, KIDS_HEADER)?
+    {
+        let fail = |reason: String| ChartError { file, line, reason };
+        let (source, confidence) = source_and_confidence(file, line, source, confidence)?;
+        let cohort = match cohort {
+            "TD" => Cohort::Toddler,
+            "PS" => Cohort::PreSchool,
+            "GS" => Cohort::GradeSchool,
+            other => return Err(fail(format!("cohort {other:?}: expected TD, PS or GS"))),
+        };
+        let us = value(file, line, "us", us, ShoeSystem::Us)?;
+        if Size::shoe(ShoeSystem::Us, cohort, us).is_err() {
+            return Err(fail(format!("us {us} is not a {cohort} size")));
+        }
+        let eu = value(file, line, "eu", eu, ShoeSystem::Eu)?;
+        let row = ChartRow {
+            us_m: us,
+            uk: optional(file, line, "uk", uk, ShoeSystem::Uk)?,
+            eu,
+            cm: optional(file, line, "cm", cm, ShoeSystem::Cm)?,
+            us_w: None,
+            eu_printed: printed_range(file, line, printed, eu)?,
+            source,
+            confidence,
+        };
+        let rows: Vec<ChartRow> = all.iter().map(|(_, r)| *r).collect();
+        check_repeats(file, line, &rows, &row)?;
+        if let Some(&(prev_cohort, prev)) = all.last() {
+            let rank = |c: Cohort| match c {
+                Cohort::Toddler => 0,
+                Cohort::PreSchool => 1,
+                _ => 2,
+            };
+            let wraps = is_c_size(prev_cohort, prev.us_m) && !is_c_size(cohort, us);
+            let last_uk = rows.iter().rev().find_map(|r| r.uk);
+            let uk_restarts = uk_restart.is_none()
+                && matches!((last_uk, row.uk), (Some(l), Some(u)) if l.twelfths() >= 12 * 12 && u.twelfths() <= 3 * 12);
+            if uk_restarts {
+                uk_restart = Some(rows.len());
+            }
+            let since = rows.get(uk_restart.unwrap_or(0)..).unwrap_or(&[]);
+            let order = [
+                ("cohort", rank(cohort) >= rank(prev_cohort)),
+                (
+                    "us",
+                    rank(cohort) > rank(prev_cohort) || wraps || us > prev.us_m,
+                ),
+                ("eu", row.eu > prev.eu && row.eu_low() > prev.eu_low()),
+                ("uk", uk_restarts || not_below(since, row.uk, |r| r.uk)),
+                ("cm", not_below(&rows, row.cm, |r| r.cm)),
+            ];
+            if let Some((column, _)) = order.iter().find(|(_, ok)| !ok) {
+                return Err(out_of_order(file, line, column));
+            }
+        }
+        if let Some(a) = adult.iter().find(|a| a.eu == row.eu) {
+            let clash =
+                |x: Option<SizeValue>, y: Option<SizeValue>| x.zip(y).is_some_and(|(x, y)| x != y);
+            if clash(a.uk, row.uk) || clash(a.cm, row.cm) || a.eu_printed != row.eu_printed {
+                return Err(fail(format!(
+                    "EU {} is also an adult row with another UK, CM or printed range",
+                    row.eu
+                )));
+            }
+        }
+        all.push((cohort, row));
+    }
+    for (cohort, row) in all {
+        match cohort {
+            Cohort::Toddler => kids.toddler.push(row),
+            Cohort::PreSchool => kids.pre_school.push(row),
+            _ => kids.grade_school.push(row),
+        }
+    }
+    Ok(kids)
 }
 
 fn load_rules(
@@ -385,6 +701,11 @@ fn load_rules(
             .iter_mut()
             .find(|c| c.family == family)
             .ok_or_else(|| fail(format!("no chart file for {brand}")))?;
+        if cohort == "grade-school" && !chart.kids.grade_school.is_empty() {
+            return Err(fail(format!(
+                "{brand} has a grade-school table; a rule would contradict it"
+            )));
+        }
         let slot = match cohort {
             "women" => &mut chart.women,
             "grade-school" => &mut chart.grade_school,
@@ -417,14 +738,19 @@ fn load_rules(
 mod tests {
     use super::*;
 
-    const GOOD_ROWS: &str = "us_m,uk,eu,cm,us_w,source,confidence\n\
-        9,8,42.5,27,,somewhere,verified\n\
-        10,9,44,28,,somewhere,secondary\n";
+    const GOOD_ROWS: &str = "us_m,uk,eu,cm,us_w,eu_printed,source,confidence\n\
+        9,8,42.5,27,,,somewhere,verified\n\
+        10,9,44,28,,,somewhere,secondary\n";
     const NO_RULES: &str = "brand,cohort,us_offset,us_min,us_max,source,confidence\n";
 
     fn load_one(rows: &'static str, rules: &'static str) -> Result<Vec<Chart>, ChartError> {
         load(
-            &[(BrandFamily::Nike, "test.csv", rows)],
+            &[ChartFile {
+                family: BrandFamily::Nike,
+                file: "test.csv",
+                text: rows,
+                kids: None,
+            }],
             ("rules.csv", rules),
         )
     }
@@ -441,7 +767,10 @@ mod tests {
     fn every_chart_row_and_rule_has_a_source_and_a_confidence_mark() {
         for family in BrandFamily::ALL {
             let chart = chart(family).unwrap();
-            for row in &chart.rows {
+            let kids = [Cohort::Toddler, Cohort::PreSchool, Cohort::GradeSchool]
+                .into_iter()
+                .flat_map(|c| chart.kids.rows(c));
+            for row in chart.rows.iter().chain(kids) {
                 assert!(row.source.len() > 10, "{family} {row:?}");
             }
             for rule in [chart.women, chart.grade_school].into_iter().flatten() {
@@ -467,24 +796,44 @@ mod tests {
 
     #[rstest::rstest]
     #[case::wrong_header("us,uk\n9,8\n", 1)]
-    #[case::missing_source("us_m,uk,eu,cm,us_w,source,confidence\n9,8,42.5,27,,,verified\n", 2)]
-    #[case::bad_confidence("us_m,uk,eu,cm,us_w,source,confidence\n9,8,42.5,27,,x,sure\n", 2)]
-    #[case::float_eu("us_m,uk,eu,cm,us_w,source,confidence\n9,8,42.67,27,,x,verified\n", 2)]
-    #[case::too_few_fields("us_m,uk,eu,cm,us_w,source,confidence\n9,8,42.5,27\n", 2)]
-    #[case::too_many_fields("us_m,uk,eu,cm,us_w,source,confidence\n9,8,42.5,27,,x,verified,1\n", 2)]
+    #[case::missing_source(
+        "us_m,uk,eu,cm,us_w,eu_printed,source,confidence\n9,8,42.5,27,,,,verified\n",
+        2
+    )]
+    #[case::bad_confidence(
+        "us_m,uk,eu,cm,us_w,eu_printed,source,confidence\n9,8,42.5,27,,,x,sure\n",
+        2
+    )]
+    #[case::float_eu(
+        "us_m,uk,eu,cm,us_w,eu_printed,source,confidence\n9,8,42.67,27,,,x,verified\n",
+        2
+    )]
+    #[case::too_few_fields("us_m,uk,eu,cm,us_w,eu_printed,source,confidence\n9,8,42.5,27\n", 2)]
+    #[case::too_many_fields(
+        "us_m,uk,eu,cm,us_w,eu_printed,source,confidence\n9,8,42.5,27,,,x,verified,1\n",
+        2
+    )]
     #[case::repeated_eu(
-        "us_m,uk,eu,cm,us_w,source,confidence\n9,8,44,27,,x,verified\n10,9,44,28,,x,verified\n",
+        "us_m,uk,eu,cm,us_w,eu_printed,source,confidence\n9,8,44,27,,,x,verified\n10,9,44,28,,,x,verified\n",
         3
     )]
     #[case::us_going_down(
-        "us_m,uk,eu,cm,us_w,source,confidence\n10,9,44,28,,x,verified\n9,8,45,29,,x,verified\n",
+        "us_m,uk,eu,cm,us_w,eu_printed,source,confidence\n10,9,44,28,,,x,verified\n9,8,45,29,,,x,verified\n",
         3
     )]
     #[case::quoted(
-        "us_m,uk,eu,cm,us_w,source,confidence\n9,8,42.5,27,,\"x\",verified\n",
+        "us_m,uk,eu,cm,us_w,eu_printed,source,confidence\n9,8,42.5,27,,,\"x\",verified\n",
         2
     )]
-    #[case::empty("us_m,uk,eu,cm,us_w,source,confidence\n", 0)]
+    #[case::empty("us_m,uk,eu,cm,us_w,eu_printed,source,confidence\n", 0)]
+    #[case::range_not_midpoint(
+        "us_m,uk,eu,cm,us_w,eu_printed,source,confidence\n4,,37,,,36-37,x,verified\n",
+        2
+    )]
+    #[case::range_backwards(
+        "us_m,uk,eu,cm,us_w,eu_printed,source,confidence\n4,,36.5,,,37-36,x,verified\n",
+        2
+    )]
     fn a_malformed_chart_is_an_error_with_its_line(
         #[case] rows: &'static str,
         #[case] line: usize,
@@ -506,10 +855,74 @@ mod tests {
 
     #[test]
     fn a_women_rule_that_contradicts_the_chart_column_is_an_error() {
-        let rows = "us_m,uk,eu,cm,us_w,source,confidence\n10,9,44,28,11.5,x,verified\n";
+        let rows = "us_m,uk,eu,cm,us_w,eu_printed,source,confidence\n10,9,44,28,11.5,,x,verified\n";
         let rules = "brand,cohort,us_offset,us_min,us_max,source,confidence\n\
             nike,women,2,,,x,verified\n";
         let err = load_one(rows, rules).unwrap_err();
         assert!(err.reason.contains("disagrees"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod kids_tests {
+    use super::*;
+
+    const ADULT: &str = "us_m,uk,eu,cm,us_w,eu_printed,source,confidence\n\
+        4,3.5,36,23,,,somewhere,verified\n";
+    const NO_RULES: &str = "brand,cohort,us_offset,us_min,us_max,source,confidence\n";
+
+    fn load_kids_text(kids: &'static str) -> Result<Vec<Chart>, ChartError> {
+        load(
+            &[ChartFile {
+                family: BrandFamily::Nike,
+                file: "test.csv",
+                text: ADULT,
+                kids: Some(("kids.csv", kids)),
+            }],
+            ("rules.csv", NO_RULES),
+        )
+    }
+
+    #[test]
+    fn a_well_formed_kids_table_loads_with_the_uk_restart_between_c_and_y() {
+        let charts = load_kids_text(
+            "cohort,us,uk,eu,cm,eu_printed,source,confidence\n\
+             TD,10,9.5,27,,,a source,verified\n\
+             PS,13.5,13,31.5,,,a source,verified\n\
+             PS,1,13.5,32,,,a source,verified\n\
+             PS,1.5,1,33,,,a source,verified\n",
+        )
+        .unwrap();
+        assert_eq!(charts[0].kids.toddler.len(), 1);
+        assert_eq!(charts[0].kids.pre_school.len(), 3);
+    }
+
+    #[rstest::rstest]
+    #[case::kids_row_without_a_source(
+        "cohort,us,uk,eu,cm,eu_printed,source,confidence\nTD,10,9.5,27,,,,verified\n",
+        2
+    )]
+    #[case::wrong_cohort_for_the_number(
+        "cohort,us,uk,eu,cm,eu_printed,source,confidence\nTD,12,11.5,30,,,x,verified\n",
+        2
+    )]
+    #[case::eu_repeated(
+        "cohort,us,uk,eu,cm,eu_printed,source,confidence\nTD,9,8.5,27,,,x,verified\nTD,10,9.5,27,,,x,verified\n",
+        3
+    )]
+    #[case::cohorts_out_of_order(
+        "cohort,us,uk,eu,cm,eu_printed,source,confidence\nPS,11,10.5,28,,,x,verified\nTD,10,9.5,29,,,x,verified\n",
+        3
+    )]
+    #[case::disagrees_with_the_adult_row(
+        "cohort,us,uk,eu,cm,eu_printed,source,confidence\nGS,4,3,36,,,x,verified\n",
+        2
+    )]
+    fn a_malformed_kids_table_is_an_error_with_its_line(
+        #[case] kids: &'static str,
+        #[case] line: usize,
+    ) {
+        let err = load_kids_text(kids).unwrap_err();
+        assert_eq!((err.file, err.line), ("kids.csv", line), "{err}");
     }
 }

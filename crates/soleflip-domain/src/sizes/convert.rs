@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::brand::BrandFamily;
 use super::chart::{chart, Chart, ChartError, ChartRow, CohortRule, Confidence, MAX_REPEAT};
-use super::model::{list, Cohort, Measure, ShoeSystem, Size};
+use super::model::{list, Cohort, Measure, ShoeSystem, Size, Width};
 use super::value::SizeValue;
 
 /// The scale to convert a size to.
@@ -176,6 +176,10 @@ pub struct Standardized {
     pub eu: SizeValue,
     /// The weakest confidence of the chart rows used; `None` when the label was EU already.
     pub confidence: Option<Confidence>,
+    /// The width printed beside the size (Birkenstock narrow/regular). It is part of the
+    /// size's identity: EU 42 narrow and EU 42 regular are different products and never
+    /// compare equal, though they share the EU length.
+    pub width: Option<Width>,
 }
 
 impl Standardized {
@@ -192,11 +196,12 @@ impl Standardized {
 
 impl Serialize for Standardized {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Standardized", 4)?;
+        let mut s = serializer.serialize_struct("Standardized", 5)?;
         s.serialize_field("eu", &self.eu)?;
         s.serialize_field("eu_tenths", &self.tenths())?;
         s.serialize_field("eu_decimal", &self.decimal())?;
         s.serialize_field("confidence", &self.confidence)?;
+        s.serialize_field("width", &self.width)?;
         s.end()
     }
 }
@@ -213,10 +218,12 @@ fn women_us(row: &ChartRow, chart: &Chart) -> Option<(SizeValue, Confidence)> {
 }
 
 /// Which value of a chart row a (system, cohort) reads.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Column {
+    /// `us_m`: men's US on the adult rows, the kids' US number in a kids' table.
     UsMen,
     UsWomen,
+    /// Grade school by rule on the adult rows.
     UsKids,
     Uk,
     Eu,
@@ -228,8 +235,12 @@ enum Column {
 #[derive(Clone, Copy)]
 struct Lookup {
     chart: &'static Chart,
+    /// The table read: the adult rows or one kids' table.
+    rows: &'static [ChartRow],
+    /// The kids' cohort whose table `rows` is; `None` for the adult rows.
+    table: Option<Cohort>,
     column: Column,
-    /// A kids' scale: only rows inside its span, and its US numbers.
+    /// A kids' scale by rule on the adult rows: only rows inside its span, and its US numbers.
     kids: Option<CohortRule>,
 }
 
@@ -243,6 +254,23 @@ impl Lookup {
             brand: chart.family,
             cohort,
         };
+        let by_system = |us| match system {
+            ShoeSystem::Us => us,
+            ShoeSystem::Uk => Column::Uk,
+            ShoeSystem::Eu => Column::Eu,
+            ShoeSystem::Cm | ShoeSystem::Jp => Column::Cm,
+            ShoeSystem::Kr => Column::Kr,
+        };
+        let table = chart.kids.rows(cohort);
+        if !table.is_empty() {
+            return Ok(Self {
+                chart,
+                rows: table,
+                table: Some(cohort),
+                column: by_system(Column::UsMen),
+                kids: None,
+            });
+        }
         let kids = match cohort {
             Cohort::Men | Cohort::Women | Cohort::Unisex => None,
             Cohort::GradeSchool => Some(chart.grade_school.ok_or_else(missing)?),
@@ -256,21 +284,19 @@ impl Lookup {
                 Column::UsWomen
             }
             (ShoeSystem::Us, _) if kids.is_some() => Column::UsKids,
-            (ShoeSystem::Us, _) => Column::UsMen,
-            (ShoeSystem::Uk, _) => Column::Uk,
-            (ShoeSystem::Eu, _) => Column::Eu,
-            (ShoeSystem::Cm | ShoeSystem::Jp, _) => Column::Cm,
-            (ShoeSystem::Kr, _) => Column::Kr,
+            _ => by_system(Column::UsMen),
         };
         Ok(Self {
             chart,
+            rows: &chart.rows,
+            table: None,
             column,
             kids,
         })
     }
 
     /// The row's value, with the weakest confidence of what was used; `None` where the row is
-    /// outside the scale.
+    /// outside the scale or the chart leaves the cell empty.
     fn cell(&self, row: &ChartRow) -> Option<(SizeValue, Confidence)> {
         let mut confidence = row.confidence;
         let mut kid = None;
@@ -285,12 +311,50 @@ impl Lookup {
                 return Some((w, c.min(confidence)));
             }
             Column::UsKids => kid?,
-            Column::Uk => row.uk,
+            Column::Uk => row.uk?,
             Column::Eu => row.eu,
-            Column::Cm => row.cm,
-            Column::Kr => row.cm.times_ten()?,
+            Column::Cm => row.cm?,
+            Column::Kr => row.cm?.times_ten()?,
         };
         Some((v, confidence))
+    }
+
+    /// Whether the column runs from small to large down the table, so a search may stop early.
+    /// A kids' table restarts its US and UK numbers where C sizes give way to Y sizes.
+    fn sorted(&self) -> bool {
+        self.table.is_none() || matches!(self.column, Column::Eu | Column::Cm | Column::Kr)
+    }
+
+    /// The rows a label of `value` names in this table, at most [`MATCHED`].
+    fn find(&self, value: SizeValue) -> Matched {
+        let mut out = Matched {
+            rows: [None; MATCHED],
+            table: self.table,
+        };
+        let mut slots = out.rows.iter_mut();
+        for row in self.rows {
+            let hit = match self.column {
+                // An EU label names a row by its standardized value or inside its printed range.
+                Column::Eu if row.eu_printed.is_some() => {
+                    if row.eu_low() > value {
+                        break;
+                    }
+                    row.eu_names(value).then_some((row.eu, row.confidence))
+                }
+                _ => match self.cell(row) {
+                    Some((v, c)) if v == value => Some((v, c)),
+                    Some((v, _)) if v > value && self.sorted() => break,
+                    _ => None,
+                },
+            };
+            if let Some((_, c)) = hit {
+                match slots.next() {
+                    Some(slot) => *slot = Some((row, c)),
+                    None => break,
+                }
+            }
+        }
+        out
     }
 }
 
@@ -304,36 +368,40 @@ fn single(size: &Size) -> Result<(ShoeSystem, Cohort, SizeValue), ConvertError> 
 }
 
 /// The chart rows a size names (a label names at most a few), after checking a dual label.
+///
+/// An adult EU, CM, JP or KR label that names no adult row is looked up in the kids' tables
+/// (toddler, pre-school, grade school): those scales measure the foot, so EU 27 is the same
+/// foot whoever wears it.
 fn rows_of(size: &Size, chart: &'static Chart) -> Result<Matched, ConvertError> {
     let (system, cohort, value) = single(size)?;
     if let Measure::UsDual { women, men } = size.measure() {
         dual_agrees(size, women, men, chart)?;
     }
     let from = Lookup::new(chart, system, cohort)?;
-    let mut out = Matched {
-        rows: [None; MATCHED],
-    };
-    let mut slots = out.rows.iter_mut();
-    for row in &chart.rows {
-        match from.cell(row) {
-            Some((v, c)) if v == value => match slots.next() {
-                Some(slot) => *slot = Some((row, c)),
-                None => break,
-            },
-            // Every column runs from small to large (the loader checks), so stop past it.
-            Some((v, _)) if v > value => break,
-            _ => {}
+    let found = from.find(value);
+    let bridgeable = !cohort.is_kids() && system != ShoeSystem::Us && system != ShoeSystem::Uk;
+    if found.iter().next().is_some() || !bridgeable {
+        return Ok(found);
+    }
+    for kids in [Cohort::Toddler, Cohort::PreSchool, Cohort::GradeSchool] {
+        if chart.kids.rows(kids).is_empty() {
+            continue;
+        }
+        let found = Lookup::new(chart, system, kids)?.find(value);
+        if found.iter().next().is_some() {
+            return Ok(found);
         }
     }
-    Ok(out)
+    Ok(found)
 }
 
 /// Most rows one label can name (the loader refuses charts that repeat a value more).
 const MATCHED: usize = MAX_REPEAT;
 
-/// Chart rows named by a size.
+/// Chart rows named by a size, and the kids' table they were found in (`None`: adult rows).
 struct Matched {
     rows: [Option<(&'static ChartRow, Confidence)>; MATCHED],
+    table: Option<Cohort>,
 }
 
 impl Matched {
@@ -399,12 +467,14 @@ impl Size {
     /// the chart has no such size.
     pub fn convert(&self, brand: BrandFamily, to: Target) -> Result<Converted, ConvertError> {
         let chart = chart(brand)?;
+        let rows = rows_of(self, chart)?;
         // UK, EU and CM are one scale for adults: their equivalents carry no gender. Kids'
-        // cohorts travel along (a GS size stays GS).
+        // cohorts travel along (a GS size stays GS), as does the kids' table an adult EU or CM
+        // label was found in (EU 27 at Nike is a toddler size).
         let kept = if self.cohort().is_kids() {
             self.cohort()
         } else {
-            Cohort::Unisex
+            rows.table.unwrap_or(Cohort::Unisex)
         };
         let (system, out_cohort) = match to {
             Target::Us(c) => (ShoeSystem::Us, c),
@@ -414,18 +484,30 @@ impl Size {
             Target::Jp => (ShoeSystem::Jp, kept),
             Target::Kr => (ShoeSystem::Kr, kept),
         };
-        let rows = rows_of(self, chart)?;
         let target = Lookup::new(chart, system, out_cohort)?;
         let not_in_chart = || ConvertError::NotInChart {
             size: *self,
             brand,
             target: to,
         };
-        let make = |v| Size::shoe(system, out_cohort, v).map_err(|_| not_in_chart());
+        let make = |v| {
+            Size::shoe(system, out_cohort, v)
+                .map(|s| s.with_width(self.width()))
+                .map_err(|_| not_in_chart())
+        };
         // Distinct target values of the matched rows, smallest first (rows are ordered).
         let mut found: Vec<SizeValue> = Vec::new();
         let mut first: Option<(SizeValue, Confidence)> = None;
         for (row, from_confidence) in rows.iter() {
+            // Another table (kids' and adult rows) is reached through the shared EU value.
+            let row = if rows.table == target.table {
+                row
+            } else {
+                match target.rows.iter().find(|t| t.eu == row.eu) {
+                    Some(t) => t,
+                    None => continue,
+                }
+            };
             let Some((v, c)) = target.cell(row) else {
                 continue;
             };
@@ -458,6 +540,23 @@ impl Size {
         })
     }
 
+    /// The kids' US label (StockX's `10C`, `3Y`) of a size on `brand`'s kids' tables: a kids'
+    /// size converts within its own cohort; an EU or CM label goes to the toddler, pre-school
+    /// or grade-school table that holds it (EU 27 at Jordan is `10C`).
+    pub fn kids_us(&self, brand: BrandFamily) -> Result<Converted, ConvertError> {
+        if self.cohort().is_kids() {
+            return self.convert(brand, Target::Us(self.cohort()));
+        }
+        let chart = chart(brand)?;
+        let rows = rows_of(self, chart)?;
+        let cohort = match rows.table {
+            Some(c) => c,
+            // Found on the adult rows: a grade-school size where the brand sizes GS by rule.
+            None => Cohort::GradeSchool,
+        };
+        self.convert(brand, Target::Us(cohort))
+    }
+
     /// This size in US M, US W, UK, EU and CM on `brand`'s chart, each exact, ambiguous or
     /// unavailable with the reason.
     pub fn equivalents(&self, brand: BrandFamily) -> Equivalents {
@@ -476,15 +575,46 @@ impl Size {
     /// value (no chart needed, any brand); every other shoe label needs the brand's chart,
     /// and a label naming rows with different EU sizes is refused as ambiguous.
     pub fn standardize(&self, brand: Option<BrandFamily>) -> Result<Standardized, ConvertError> {
-        if let Measure::Shoe {
-            system: ShoeSystem::Eu,
-            value,
-        } = self.measure()
-        {
-            return Ok(Standardized {
-                eu: value,
-                confidence: None,
-            });
+        let width = self.width();
+        match (self.measure(), brand) {
+            (
+                Measure::Shoe {
+                    system: ShoeSystem::Eu,
+                    value,
+                },
+                brand,
+            ) => {
+                // A brand that prints EU as ranges (Crocs) names its sizes by range, so a
+                // single EU number goes through its chart; elsewhere EU is its own value.
+                let ranged = match brand {
+                    Some(b) => chart(b)?.prints_eu_ranges(),
+                    None => false,
+                };
+                if !ranged {
+                    return Ok(Standardized {
+                        eu: value,
+                        confidence: None,
+                        width,
+                    });
+                }
+            }
+            (
+                Measure::ShoeRange {
+                    system: ShoeSystem::Eu,
+                    low,
+                    high,
+                },
+                Some(b),
+            ) => {
+                return printed_range_row(chart(b)?, low, high)
+                    .map(|row| Standardized {
+                        eu: row.eu,
+                        confidence: Some(row.confidence),
+                        width,
+                    })
+                    .ok_or(ConvertError::NotAShoeSize { size: *self });
+            }
+            _ => {}
         }
         single(self)?;
         let brand = brand.ok_or(ConvertError::BrandRequired { size: *self })?;
@@ -493,8 +623,24 @@ impl Size {
             Measure::Shoe { value, .. } => Ok(Standardized {
                 eu: value,
                 confidence: Some(converted.confidence),
+                width,
             }),
             _ => Err(ConvertError::NotAShoeSize { size: *self }),
         }
     }
+}
+
+/// The row (adult or kids') whose printed EU range is exactly `low-high`.
+fn printed_range_row(
+    chart: &'static Chart,
+    low: SizeValue,
+    high: SizeValue,
+) -> Option<&'static ChartRow> {
+    chart
+        .rows
+        .iter()
+        .chain(&chart.kids.toddler)
+        .chain(&chart.kids.pre_school)
+        .chain(&chart.kids.grade_school)
+        .find(|r| r.eu_printed == Some((low, high)))
 }

@@ -26,12 +26,31 @@
 //!   without one, to itself.
 //! - A label naming two chart rows (Nike UK 6 is US 6.5 and US 7; Nike CM 24 is US 5.5 and 6)
 //!   converts to [`ConvertError::Ambiguous`] with both, for a person to decide.
-//! - Kids' sizes convert only where the brand has a sourced rule (Nike grade school); women's
-//!   only where it has a women's column or offset. GS and men's share numbers 3.5–7 but are
-//!   different products; the cohort keeps them apart.
-//! - The standardized value is the EU size on the brand's chart. Every chart's EU column
-//!   strictly increases, so different rows never share a value and every label of one row
-//!   gets the same one.
+//! - Kids' sizes convert on the brand's kids' tables (`data/sizes/kids/`, toddler, pre-school,
+//!   grade school) or, for grade school, a sourced rule on the men's rows (Nike, New Balance,
+//!   ASICS); a cohort with neither is refused (adidas toddler). Women's convert only where the
+//!   brand has a women's column or offset. GS and men's share numbers 3.5–7 but are different
+//!   products; the cohort keeps them apart. An adult EU or CM label that names no adult row is
+//!   looked up in the kids' tables, so a feed's EU 27 reaches StockX's `10C`
+//!   ([`Size::kids_us`]).
+//! - The standardized value is the EU size on the brand's chart. Every table's EU column
+//!   strictly increases, and a kids' row may share an EU value with an adult row only as the
+//!   same foot (the loader checks UK and CM), so different physical sizes never share a value
+//!   and every label of one size gets the same one.
+//! - Where a brand prints EU as a range (Crocs `36-37`), the parsed size keeps the range and
+//!   the standardized value is the range's midpoint (36.5): ranges of neighbouring sizes
+//!   overlap at one number, midpoints never do. A single EU number at such a brand goes
+//!   through the chart: inside one range it is that size, on the shared edge of two it is
+//!   ambiguous (Crocs EU 37).
+//! - A width printed beside an EU size (Birkenstock narrow/regular) stays in the parsed size
+//!   and in [`Standardized::width`]; the EU length is the same for both widths, which are
+//!   different products (different style codes), so the pair never compares equal.
+//! - Products without a size (LEGO, books, collectibles, art toys: brands and categories in
+//!   `data/sizes/brand_aliases.csv` and `sizeless_categories.csv`) read `N/A`, `One Size`,
+//!   `OS` and an empty cell as [`Measure::NoSize`], an outcome rather than a refusal, when the
+//!   [`Context`] says so ([`Context::with_brand_name`], [`Context::with_sizeless`]).
+//! - Brand names go through aliases kept as data (`Air Jordan` → nike, `Yeezy` → adidas,
+//!   `HOKA ONE ONE` → hoka), so callers can pass a product name's brand.
 //!
 //! ```
 //! use soleflip_domain::sizes::{self, BrandFamily, Context, Source};
@@ -50,11 +69,11 @@ mod model;
 mod parse;
 mod value;
 
-pub use brand::{BrandFamily, UnknownBrand};
-pub use chart::{chart, Chart, ChartError, ChartRow, CohortRule, Confidence};
+pub use brand::{check_brand_data, is_sizeless_category, Brand, BrandFamily, UnknownBrand};
+pub use chart::{chart, Chart, ChartError, ChartRow, CohortRule, Confidence, KidsChart};
 pub use convert::{Conversion, ConvertError, Converted, Equivalents, Standardized, Target};
 pub use model::{
-    Cohort, Letter, Measure, ShoeSpan, ShoeSystem, Size, SizeError, System, UnknownCohort,
+    Cohort, Letter, Measure, ShoeSpan, ShoeSystem, Size, SizeError, System, UnknownCohort, Width,
 };
 pub use parse::{parse, Context, Source};
 pub use value::{SizeValue, SizeValueError};

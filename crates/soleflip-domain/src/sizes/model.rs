@@ -53,6 +53,8 @@ pub enum System {
     WaistLength,
     /// One size fits all.
     OneSize,
+    /// The product has no size at all (LEGO, books, collectibles, art toys).
+    NoSize,
 }
 
 impl From<ShoeSystem> for System {
@@ -309,6 +311,32 @@ pub enum Measure {
     },
     /// One size (`One Size`).
     OneSize,
+    /// No size: the product has none (LEGO, books, collectibles, art toys). Not a refusal and
+    /// not [`SizeError::Missing`]: there is nothing to read because there is nothing to fit.
+    NoSize,
+}
+
+/// The width a brand prints beside an EU length (Birkenstock's narrow and regular lasts).
+///
+/// Width is a property of the product (narrow and regular pairs carry different style codes),
+/// so it travels with the size but never changes its standardized EU length.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Width {
+    /// Narrow last (`N`, `narrow`, `schmal`).
+    Narrow,
+    /// Regular last (`R`, `regular`, `normal`).
+    Regular,
+}
+
+impl Width {
+    /// The word used in a size's display: `Narrow`, `Regular`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Narrow => "Narrow",
+            Self::Regular => "Regular",
+        }
+    }
 }
 
 /// A span of shoe sizes attached to a letter size.
@@ -329,6 +357,7 @@ pub struct ShoeSpan {
 pub struct Size {
     cohort: Cohort,
     measure: Measure,
+    width: Option<Width>,
 }
 
 /// Why a string is not a size. Parsing refuses rather than guesses.
@@ -434,8 +463,34 @@ impl Size {
                 }
             }
             Measure::OneSize => {}
+            Measure::NoSize => {
+                if cohort != Cohort::Unisex {
+                    return invalid("a product without a size has no cohort");
+                }
+            }
         }
-        Ok(Self { cohort, measure })
+        Ok(Self {
+            cohort,
+            measure,
+            width: None,
+        })
+    }
+
+    /// This size with a width (narrow/regular last). Only a single EU shoe size carries one;
+    /// for anything else the size is returned unchanged.
+    pub fn with_width(self, width: Option<Width>) -> Self {
+        match self.measure {
+            Measure::Shoe {
+                system: ShoeSystem::Eu,
+                ..
+            } => Self { width, ..self },
+            _ => self,
+        }
+    }
+
+    /// The width printed beside the size, if any.
+    pub fn width(&self) -> Option<Width> {
+        self.width
     }
 
     /// A single shoe size, checked as in [`Size::new`].
@@ -461,6 +516,7 @@ impl Size {
             Measure::Letter { .. } => System::Letter,
             Measure::WaistLength { .. } => System::WaistLength,
             Measure::OneSize => System::OneSize,
+            Measure::NoSize => System::NoSize,
         }
     }
 }
@@ -530,7 +586,13 @@ impl fmt::Display for Size {
                 system: ShoeSystem::Us,
                 value,
             } => write_us(f, self.cohort, value),
-            Measure::Shoe { system, value } => write!(f, "{prefix}{system} {value}"),
+            Measure::Shoe { system, value } => {
+                write!(f, "{prefix}{system} {value}")?;
+                match self.width {
+                    Some(w) => write!(f, " {}", w.label()),
+                    None => Ok(()),
+                }
+            }
             Measure::ShoeRange { system, low, high } => {
                 write_span(f, self.cohort, system, low, high)
             }
@@ -557,6 +619,7 @@ impl fmt::Display for Size {
                 }
             }
             Measure::OneSize => write!(f, "{prefix}One Size"),
+            Measure::NoSize => f.write_str("No Size"),
         }
     }
 }
@@ -569,6 +632,8 @@ struct SizeRepr {
     system: Option<System>,
     cohort: Cohort,
     measure: Measure,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    width: Option<Width>,
     #[serde(default, skip_deserializing)]
     label: String,
 }
@@ -579,6 +644,7 @@ impl From<Size> for SizeRepr {
             system: Some(s.system()),
             cohort: s.cohort,
             measure: s.measure,
+            width: s.width,
             label: s.to_string(),
         }
     }
@@ -588,6 +654,12 @@ impl TryFrom<SizeRepr> for Size {
     type Error = SizeError;
 
     fn try_from(r: SizeRepr) -> Result<Self, Self::Error> {
-        Size::new(r.cohort, r.measure)
+        let size = Size::new(r.cohort, r.measure)?;
+        if r.width.is_some() && size.with_width(r.width).width != r.width {
+            return Err(SizeError::Invalid {
+                reason: "only a single EU size carries a width",
+            });
+        }
+        Ok(size.with_width(r.width))
     }
 }

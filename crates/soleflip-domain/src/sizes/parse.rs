@@ -3,9 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::brand::BrandFamily;
+use super::brand::{Brand, BrandFamily};
 use super::convert;
-use super::model::{Cohort, Letter, Measure, ShoeSpan, ShoeSystem, Size, SizeError};
+use super::model::{Cohort, Letter, Measure, ShoeSpan, ShoeSystem, Size, SizeError, Width};
 use super::value::SizeValue;
 
 /// Where a size string comes from; it decides what an unlabelled number means.
@@ -30,6 +30,10 @@ pub struct Context {
     pub cohort: Option<Cohort>,
     /// Where the string comes from.
     pub source: Option<Source>,
+    /// The product has no size (LEGO, books, collectibles, art toys): `N/A`, `One Size`, `OS`
+    /// and an empty string read as [`Measure::NoSize`] instead of a refusal or a missing size.
+    #[serde(default)]
+    pub sizeless: bool,
 }
 
 impl Context {
@@ -38,7 +42,27 @@ impl Context {
         brand: None,
         cohort: None,
         source: None,
+        sizeless: false,
     };
+
+    /// This context with the brand a product name carries (`Air Jordan`, `HOKA ONE ONE`,
+    /// `LEGO`): a sized brand sets [`Context::brand`], a sizeless one [`Context::sizeless`],
+    /// an unknown one changes nothing.
+    pub fn with_brand_name(self, name: &str) -> Self {
+        match Brand::from_name(name) {
+            Some(Brand::Sized(family)) => self.with_brand(family),
+            Some(Brand::Sizeless) => self.with_sizeless(),
+            None => self,
+        }
+    }
+
+    /// This context for a product without a size.
+    pub fn with_sizeless(self) -> Self {
+        Self {
+            sizeless: true,
+            ..self
+        }
+    }
 
     /// This context with a brand family.
     pub fn with_brand(self, brand: BrandFamily) -> Self {
@@ -259,6 +283,10 @@ enum Word {
     Noise,
     One,
     OneSize,
+    /// `no` as in `No Size`.
+    No,
+    NoSize,
+    Width(Width),
     Letter(Letter),
     /// A single letter whose meaning depends on a number beside it.
     Single(u8),
@@ -293,6 +321,10 @@ fn classify(w: &str) -> Word {
         b"size" => Word::Noise,
         b"one" => Word::One,
         b"os" | b"onesize" => Word::OneSize,
+        b"no" => Word::No,
+        b"nosize" => Word::NoSize,
+        b"narrow" | b"schmal" => Word::Width(Width::Narrow),
+        b"regular" | b"normal" => Word::Width(Width::Regular),
         _ => Letter::from_word(w).map_or(Word::Unknown, Word::Letter),
     }
 }
@@ -339,12 +371,17 @@ struct ShoeLabel {
     low: Num,
     high: Option<Num>,
     eu_hint: bool,
+    width: Option<Width>,
 }
 
 impl ShoeLabel {
     /// True for a number with no label at all (`44` in `42/44`).
     fn is_bare(&self) -> bool {
-        self.system.is_none() && self.cohort.is_none() && self.kid.is_none() && !self.eu_hint
+        self.system.is_none()
+            && self.cohort.is_none()
+            && self.kid.is_none()
+            && !self.eu_hint
+            && self.width.is_none()
     }
 }
 
@@ -354,6 +391,7 @@ enum Part {
     Shoe(ShoeLabel),
     Letter(Option<Cohort>, Letter),
     OneSize(Option<Cohort>),
+    NoSize,
     Waist {
         cohort: Option<Cohort>,
         waist: Option<u8>,
@@ -388,6 +426,7 @@ fn parse_part(toks: &[Tok<'_>]) -> Result<Part, &'static str> {
 fn parse_words(toks: &[Tok<'_>]) -> Result<Part, &'static str> {
     let (mut cohort, mut letter) = (None, None);
     let (mut one, mut size, mut one_size) = (false, false, false);
+    let (mut no, mut no_size) = (false, false);
     for t in toks {
         let Tok::Word(w) = *t else {
             if *t == Tok::Dash {
@@ -402,8 +441,16 @@ fn parse_words(toks: &[Tok<'_>]) -> Result<Part, &'static str> {
             Word::One => one = true,
             Word::Noise => size = true,
             Word::OneSize => one_size = true,
+            Word::No => no = true,
+            Word::NoSize => no_size = true,
             _ => return Err("unknown word"),
         }
+    }
+    if (no_size || (no && size)) && !one && !one_size && letter.is_none() && cohort.is_none() {
+        return Ok(Part::NoSize);
+    }
+    if no || no_size {
+        return Err("not a size");
     }
     match (letter, one_size || (one && size)) {
         (Some(l), false) if !one => Ok(Part::Letter(cohort, l)),
@@ -483,6 +530,7 @@ fn parse_shoe(toks: &[Tok<'_>]) -> Result<ShoeLabel, &'static str> {
     let mut cohort = None;
     let mut kid = None;
     let mut eu_hint = false;
+    let mut width = None;
     let mut low: Option<Num> = None;
     let mut high: Option<Num> = None;
     let mut dash = false;
@@ -512,6 +560,12 @@ fn parse_shoe(toks: &[Tok<'_>]) -> Result<ShoeLabel, &'static str> {
                 Word::Single(b'w') => set(&mut cohort, Cohort::Women)?,
                 Word::Single(b'y' | b'j') if was_num => set(&mut kid, Kid::Y)?,
                 Word::Single(b'c') if was_num => set(&mut kid, Kid::C)?,
+                // Crocs and some retailers put the marker first: `C10`, `J2`.
+                Word::Single(b'y' | b'j') if low.is_none() => set(&mut kid, Kid::Y)?,
+                Word::Single(b'c') if low.is_none() => set(&mut kid, Kid::C)?,
+                Word::Width(w) => set(&mut width, w)?,
+                Word::Single(b'n') if was_num => set(&mut width, Width::Narrow)?,
+                Word::Single(b'r') if was_num => set(&mut width, Width::Regular)?,
                 Word::Single(b'h') if was_num => {
                     // ASICS `9H`: nine and a half.
                     let last = if dash { &mut high } else { &mut low };
@@ -539,6 +593,7 @@ fn parse_shoe(toks: &[Tok<'_>]) -> Result<ShoeLabel, &'static str> {
         low,
         high,
         eu_hint,
+        width,
     })
 }
 
@@ -618,7 +673,12 @@ fn shoe_sizes(
             Some(Some(high)) => Measure::ShoeRange { system, low, high },
             Some(None) => continue,
         };
-        match Size::new(cohort, measure).and_then(&wrap) {
+        if label.width.is_some() && !(system == ShoeSystem::Eu && high.is_none()) {
+            why = "a width (narrow, regular) goes with a single EU size";
+            continue;
+        }
+        let sized = Size::new(cohort, measure).map(|s| s.with_width(label.width));
+        match sized.and_then(&wrap) {
             Ok(size) => found.push(size),
             Err(SizeError::Invalid { reason }) => why = reason,
             Err(_) => {}
@@ -659,6 +719,9 @@ pub fn parse(input: &str, ctx: &Context) -> Result<Size, SizeError> {
         input: input.to_owned(),
         reason,
     };
+    if ctx.sizeless && is_sizeless_word(trimmed) {
+        return Size::new(Cohort::Unisex, Measure::NoSize).map_err(|_| unparsable("not a size"));
+    }
     let found = match trimmed.as_bytes().first() {
         // The most common input, a plain number (`10.5`, `42`, `44⅔`), skips the token array.
         Some(b'0'..=b'9') => match number(trimmed) {
@@ -704,6 +767,16 @@ fn is_missing(trimmed: &str) -> bool {
         .any(|m| trimmed.eq_ignore_ascii_case(m))
 }
 
+/// What a sizeless product's size column says: nothing, `N/A`, `One Size`, `OS`, `No Size`.
+fn is_sizeless_word(trimmed: &str) -> bool {
+    is_missing(trimmed)
+        || [
+            "o/s", "os", "one size", "onesize", "one-size", "no size", "nosize", "size",
+        ]
+        .iter()
+        .any(|m| trimmed.eq_ignore_ascii_case(m))
+}
+
 /// A number with no label at all.
 fn bare(low: Num) -> ShoeLabel {
     ShoeLabel {
@@ -713,6 +786,7 @@ fn bare(low: Num) -> ShoeLabel {
         low,
         high: None,
         eu_hint: false,
+        width: None,
     }
 }
 
@@ -720,12 +794,18 @@ fn parse_tokens(toks: &[Tok<'_>], ctx: &Context) -> Result<Found, &'static str> 
     if let Some(open) = toks.iter().position(|t| *t == Tok::Open) {
         return parse_parenthesised(toks, open, ctx);
     }
-    let mut parts = toks.split(|t| *t == Tok::Slash);
-    let first = parts.next().map(parse_part).ok_or("empty")??;
-    let second = parts.next().map(parse_part).transpose()?;
-    if parts.next().is_some() {
-        return Err("too many parts");
-    }
+    let (first, second) = match unslashed_dual(toks) {
+        Some((a, b)) => (parse_part(a)?, Some(parse_part(b)?)),
+        None => {
+            let mut parts = toks.split(|t| *t == Tok::Slash);
+            let first = parts.next().map(parse_part).ok_or("empty")??;
+            let second = parts.next().map(parse_part).transpose()?;
+            if parts.next().is_some() {
+                return Err("too many parts");
+            }
+            (first, second)
+        }
+    };
     let cohort_of = |c: Option<Cohort>| c.or(ctx.cohort).unwrap_or(Cohort::Unisex);
     let new = |cohort, measure| Size::new(cohort, measure).map_err(|e| invalid_reason(&e));
     match (first, second) {
@@ -739,6 +819,7 @@ fn parse_tokens(toks: &[Tok<'_>], ctx: &Context) -> Result<Found, &'static str> 
             },
         )?)),
         (Part::OneSize(c), None) => Ok(Found::one(new(cohort_of(c), Measure::OneSize)?)),
+        (Part::NoSize, None) => Ok(Found::one(new(Cohort::Unisex, Measure::NoSize)?)),
         (
             Part::Waist {
                 cohort,
@@ -796,6 +877,26 @@ fn parse_tokens(toks: &[Tok<'_>], ctx: &Context) -> Result<Found, &'static str> 
         (Part::Shoe(a), Some(Part::Shoe(b))) => two_shoe_labels(a, b, ctx),
         _ => Err("labels that do not go together"),
     }
+}
+
+/// `M4 W6`, `M 9 W 11` (Crocs boxes): two US labels with no slash between them, split where
+/// the second one's `M` or `W` starts.
+fn unslashed_dual<'t, 'a>(toks: &'t [Tok<'a>]) -> Option<(&'t [Tok<'a>], &'t [Tok<'a>])> {
+    if toks.iter().any(|t| matches!(t, Tok::Slash | Tok::Dash)) {
+        return None;
+    }
+    let gender = |t: &Tok<'_>| match t {
+        Tok::Word(w) => matches!(classify(w), Word::Single(b'm' | b'w')),
+        _ => false,
+    };
+    let numbers = toks.iter().filter(|t| matches!(t, Tok::Num(_))).count();
+    let first = toks.first()?;
+    if numbers != 2 || !gender(first) {
+        return None;
+    }
+    let split = toks.iter().skip(1).position(gender)? + 1;
+    let (a, b) = toks.split_at(split);
+    a.iter().any(|t| matches!(t, Tok::Num(_))).then_some((a, b))
 }
 
 fn invalid_reason(e: &SizeError) -> &'static str {
@@ -885,8 +986,12 @@ fn parse_parenthesised(
         return Err("unbalanced brackets");
     }
     if let [Tok::Word(w)] = inner {
-        if matches!(classify(w), Word::Cohort(_) | Word::Single(b'w' | b'm')) {
-            // Move the marker into the label: `8 (W)` reads as `8 W`.
+        if matches!(
+            classify(w),
+            Word::Cohort(_) | Word::Single(b'w' | b'm') | Word::Width(_)
+        ) {
+            // Move the marker into the label: `8 (W)` reads as `8 W`, `42 (Narrow)` as
+            // `42 Narrow`.
             let mut joined = [Tok::Slash; MAX_TOKENS];
             let n = main.len() + 1;
             joined
