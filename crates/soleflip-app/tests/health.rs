@@ -7,7 +7,7 @@
     reason = "test helpers stop the test loudly on a failed step"
 )]
 
-use soleflip_db::health::{self, HealthReport, Severity, Thresholds};
+use soleflip_app::health::{self, HealthReport, Severity, Thresholds};
 use soleflip_db::migrate;
 use soleflip_testkit::{empty_db, migrated_db, TestDb};
 use sqlx::postgres::PgConnection;
