@@ -5,8 +5,9 @@
     reason = "test helpers stop the test loudly on a failed step"
 )]
 
+use soleflip_app::sizes::{NormalizeReport, SizesError};
+use soleflip_app::{App, AppConfig};
 use soleflip_db::migrate;
-use soleflip_db::products::normalize_sizes;
 use soleflip_testkit::{empty_db, migrated_db};
 use sqlx::postgres::PgConnection;
 
@@ -71,7 +72,7 @@ async fn normalize_gives_one_standard_to_every_label_of_the_same_foot_per_brand(
     let ambiguous = size(&mut conn, "nike", "6", "UK").await;
     let junk = size(&mut conn, "nike", "banana", "US").await;
 
-    let dry = normalize_sizes(&mut conn, false, true).await.unwrap();
+    let dry = normalize_sizes(&db, false, true).await.unwrap();
     assert_eq!(dry.normalized, 4);
     assert_eq!(
         standardized(&mut conn, &nike_us).await.0,
@@ -79,7 +80,7 @@ async fn normalize_gives_one_standard_to_every_label_of_the_same_foot_per_brand(
         "a dry run changes nothing"
     );
 
-    let report = normalize_sizes(&mut conn, false, false).await.unwrap();
+    let report = normalize_sizes(&db, false, false).await.unwrap();
     assert_eq!(
         (report.considered, report.normalized, report.updated),
         (6, 4, 4)
@@ -105,7 +106,7 @@ async fn normalize_gives_one_standard_to_every_label_of_the_same_foot_per_brand(
     assert_eq!(report.unparsable.len(), 1);
     assert_eq!(report.unparsable[0].id, junk);
 
-    let again = normalize_sizes(&mut conn, false, false).await.unwrap();
+    let again = normalize_sizes(&db, false, false).await.unwrap();
     assert_eq!(again.considered, 2, "only rows still without a standard");
     assert_eq!(again.updated, 0);
 }
@@ -117,7 +118,7 @@ async fn after_normalize_a_retail_eu_44_meets_a_stockx_us_10_of_the_same_brand()
     let shoe = product(&mut conn, "DD1391-100", "nike").await;
     let eu44 = size(&mut conn, "nike", "44", "EU").await;
     let us10 = size(&mut conn, "nike", "10", "US").await;
-    normalize_sizes(&mut conn, false, false).await.unwrap();
+    normalize_sizes(&db, false, false).await.unwrap();
     for (size_id, source, price_type, cents) in [
         (&eu44, "awin", "retail", 11000),
         (&us10, "stockx", "resale", 16000),
@@ -272,7 +273,7 @@ async fn a_first_normalize_keeps_every_size_row_on_its_page() {
              select id, (ctid::text::point)[0] as page from products.sizes;",
     )
     .await;
-    let report = normalize_sizes(&mut conn, true, false).await.unwrap();
+    let report = normalize_sizes(&db, true, false).await.unwrap();
     assert!(report.updated > 10_000, "{report:?}");
     let moved: i64 = sqlx::query_scalar(
         "select count(*) from products.sizes s join page_before b using (id) \
@@ -282,4 +283,19 @@ async fn a_first_normalize_keeps_every_size_row_on_its_page() {
     .await
     .unwrap();
     assert_eq!(moved, 0, "size rows moved to another page by normalize");
+}
+
+/// `sizes normalize` on the test database, through the application layer.
+async fn normalize_sizes(
+    db: &soleflip_testkit::TestDb,
+    all: bool,
+    dry_run: bool,
+) -> Result<NormalizeReport, SizesError> {
+    let home = tempfile::tempdir().unwrap();
+    App::new(AppConfig {
+        home: home.path().to_path_buf(),
+        database: Some(db.target.clone()),
+    })
+    .normalize_sizes(all, dry_run)
+    .await
 }
