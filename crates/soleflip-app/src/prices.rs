@@ -490,8 +490,9 @@ fn uuid_str<S: serde::Serializer>(u: &Uuid, s: S) -> Result<S::Ok, S::Error> {
 }
 
 /// The latest in-stock price per size and source of the product with `sku`, optionally for one
-/// size (read as StockX writes sizes: a bare number up to 20 is US, from 30 EU; `UK 9`,
-/// `EU 44 2/3`, `8.5W` say their system) and one source.
+/// size and one source. `UK 9`, `EU 44 2/3`, `8.5W` say their system; a bare number is read by
+/// the source's convention (StockX: up to 20 is US; AWIN: from 15 is EU) and is ambiguous
+/// without a source, exactly as `sizes parse` reads it.
 pub async fn latest(
     conn: &mut PgConnection,
     sku: &str,
@@ -515,11 +516,19 @@ pub async fn latest(
         None => None,
         Some(s) => {
             let brand = brand_family(product.brand_slug.as_deref(), product.brand_name.as_deref());
-            let reading = read_size(s, brand, size_convention(SourceType::Stockx));
+            // A bare number is read by the named source's convention, and is ambiguous without
+            // one: the same rule as `sizes parse` with or without its source.
+            let reading = read_size(s, brand, source.and_then(size_convention));
             if reading.missing {
                 return Err(PricesError::Size {
                     size: s.to_string(),
                     reason: "no size given".to_string(),
+                });
+            }
+            if let Some(problem) = &reading.problem {
+                return Err(PricesError::Size {
+                    size: s.to_string(),
+                    reason: problem.clone(),
                 });
             }
             let input = SizeInput {

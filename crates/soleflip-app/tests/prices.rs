@@ -625,7 +625,15 @@ async fn latest_shows_one_price_per_size_and_source_and_filters_by_size_and_sour
         "EU 44.5 is Nike US 10.5 by its standardized value"
     );
 
-    let err = prices::latest(&mut conn, "DD1391-100", Some("13"), None)
+    let err = prices::latest(&mut conn, "DD1391-100", Some("10.5"), None)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("\"10.5\" is ambiguous: it could be US 10.5 or UK 10.5"),
+        "a bare number without a source is as ambiguous as in sizes parse: {err}"
+    );
+    let err = prices::latest(&mut conn, "DD1391-100", Some("13"), Some("stockx"))
         .await
         .unwrap_err();
     assert!(

@@ -50,7 +50,8 @@ pub struct LatestArgs {
     /// The product's SKU
     #[arg(long)]
     pub sku: String,
-    /// Only this size: `10.5` (a bare number up to 20 is US, from 30 EU), `UK 9`, `EU 44 2/3`
+    /// Only this size: `US 10.5`, `UK 9`, `EU 44 2/3`; a bare number is read by --source's
+    /// convention (stockx: up to 20 is US; awin: from 15 is EU), as `sizes parse` reads it
     #[arg(long, value_name = "SIZE")]
     pub size: Option<String>,
     /// Only this source: stockx, awin, ebay, goat, klekt, restocks, stockxapi

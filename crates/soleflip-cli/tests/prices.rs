@@ -90,6 +90,8 @@ async fn the_legacy_prices_are_migrated_shown_and_archived_and_the_database_stil
             "DD1391-100",
             "--size",
             "10.5",
+            "--source",
+            "stockx",
             "--format",
             "json",
         ],
