@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use soleflip_domain::sizes::{
-    self, BrandFamily, Cohort, Context, ConvertError, Equivalents, Size, SizeError, Source,
+    self, Brand, BrandFamily, Cohort, Context, ConvertError, Equivalents, Size, SizeError, Source,
     Standardized,
 };
 
@@ -70,19 +70,28 @@ pub enum ParseReport {
 
 /// Reads `req.input` as a size, on the chart of its brand and cohort when given.
 pub fn parse_size(req: &ParseRequest) -> Result<ParseReport, SizesError> {
-    let brand = req
+    // A brand name, an alias (`Air Jordan`, `HOKA ONE ONE`) or a brand whose products have no
+    // size (`LEGO`): the latter reads "one size / no size" as a result, not a refusal.
+    let named = req
         .brand
         .as_deref()
         .map(|b| {
-            BrandFamily::from_name(b).ok_or_else(|| {
+            Brand::from_name(b).ok_or_else(|| {
                 let known: Vec<&str> = BrandFamily::ALL.iter().map(|f| f.slug()).collect();
                 SizesError::UnknownBrand {
                     name: b.to_string(),
-                    known: format!("{}, and jordan, yeezy", known.join(", ")),
+                    known: format!(
+                        "{}, their aliases (data/sizes/brand_aliases.csv), and brands without sizes",
+                        known.join(", ")
+                    ),
                 }
             })
         })
         .transpose()?;
+    let brand = match named {
+        Some(Brand::Sized(family)) => Some(family),
+        _ => None,
+    };
     let cohort = req
         .cohort
         .as_deref()
@@ -96,6 +105,9 @@ pub fn parse_size(req: &ParseRequest) -> Result<ParseReport, SizesError> {
     let mut ctx = Context::default();
     if let Some(b) = brand {
         ctx = ctx.with_brand(b);
+    }
+    if named == Some(Brand::Sizeless) {
+        ctx = ctx.with_sizeless();
     }
     if let Some(c) = cohort {
         ctx = ctx.with_cohort(c);

@@ -113,3 +113,18 @@ async fn normalize_reports_counts_and_lists_refused_rows_and_dry_run_changes_not
     let v: serde_json::Value = serde_json::from_slice(&real.stdout).unwrap();
     assert_eq!(v["updated"], 2);
 }
+
+#[test]
+fn a_sizeless_brand_reads_no_size_and_an_alias_finds_its_chart() {
+    let out = sizes(&["N/A", "--brand", "LEGO", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["size"]["label"], "No Size", "{v}");
+    let out = sizes(&["10", "--brand", "Air Jordan", "--source", "stockx"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("standardized EU: 44"),
+        "{}",
+        stdout(&out)
+    );
+}
