@@ -4,10 +4,16 @@
 
 die() { printf 'soleflip setup: %s\n' "$*" >&2; exit 1; }
 
-# Cargo, with the toolchain pinned in rust-toolchain.toml.
+# Cargo, with the toolchain pinned in rust-toolchain.toml. Debian's and Ubuntu's `cargo`
+# packages are older than the pinned toolchain, so only rustup is suggested.
 ensure_rust() {
+    pinned=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
     command -v cargo >/dev/null 2>&1 \
-        || die "cargo not found: install Rust 1.95+ (https://rustup.rs, or apt-get install -y cargo)"
+        || die "cargo not found: install Rust $pinned with rustup (https://rustup.rs: curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh), then open a new shell"
+    found=$(rustc --version 2>/dev/null | awk '{print $2}')
+    if [ "$(printf '%s\n%s\n' "$pinned" "$found" | sort -V | head -n1)" != "$pinned" ]; then
+        die "Rust $found is older than the pinned $pinned: install rustup (https://rustup.rs), which reads rust-toolchain.toml and fetches $pinned (a distribution's cargo package is too old)"
+    fi
 }
 
 # PostgreSQL 14+ server binaries, found the way soleflip finds them.
