@@ -32,7 +32,7 @@ pub async fn broken(conn: &mut PgConnection) -> Result<Vec<Drift>, sqlx::Error> 
         let kind: String = row.try_get(0)?;
         let object: String = row.try_get(1)?;
         let detail: String = row.try_get(2)?;
-        let object = format!("{kind} {object}");
+        let object = format!("{} {object}", kind.replace('-', " "));
         out.push(if kind == "redundant-index" {
             Drift::new(&object, DriftKind::Unexpected, None, Some(&detail))
         } else {

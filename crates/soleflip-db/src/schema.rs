@@ -171,14 +171,25 @@ impl Drift {
 }
 
 impl fmt::Display for Drift {
+    /// One sentence per object: what it is, what the migrations expect, what the database has.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let show = |v: &Option<String>| v.clone().unwrap_or_default().replace('\n', "\\n");
         match self.drift {
-            DriftKind::Missing => write!(f, "missing {}: {}", self.object, show(&self.expected)),
-            DriftKind::Unexpected => write!(f, "unexpected {}: {}", self.object, show(&self.found)),
+            DriftKind::Missing => write!(
+                f,
+                "{} is missing (expected: {})",
+                self.object,
+                show(&self.expected)
+            ),
+            DriftKind::Unexpected => write!(
+                f,
+                "{} is not made by any migration (found: {})",
+                self.object,
+                show(&self.found)
+            ),
             DriftKind::Changed => write!(
                 f,
-                "changed {}: expected {}, found {}",
+                "{} differs: expected {}, found {}",
                 self.object,
                 show(&self.expected),
                 show(&self.found)
@@ -261,9 +272,9 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "changed column a.t.x: expected 1: integer not null, found 1: bigint not null",
-                "missing index a.i: X",
-                "unexpected index a.j: Y",
+                "column a.t.x differs: expected 1: integer not null, found 1: bigint not null",
+                "index a.i is missing (expected: X)",
+                "index a.j is not made by any migration (found: Y)",
             ]
         );
     }
