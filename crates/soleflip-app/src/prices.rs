@@ -130,6 +130,9 @@ pub struct MigrateReport {
     /// The tables written in bulk: their indexes and keys dropped before the writes and rebuilt
     /// after them, under an ACCESS EXCLUSIVE lock until the end of the run.
     pub bulk_loaded: Vec<String>,
+    /// Size rows created for sizes the legacy prices name that the size table lacked (read by
+    /// the size service with the platform's convention: a StockX `10` is US M 10).
+    pub sizes_created: u64,
     /// Every failed check, one line each (empty when the validation holds).
     pub problems: Vec<String>,
     /// Rejected rows per kind of reason (the part of the reason before `:`).
@@ -149,6 +152,7 @@ impl MigrateReport {
             tables: Vec::new(),
             totals: Vec::new(),
             bulk_loaded: Vec::new(),
+            sizes_created: 0,
             problems: Vec::new(),
             reject_reasons: BTreeMap::new(),
             rejects: Vec::new(),
@@ -216,7 +220,7 @@ pub async fn migrate_legacy(
     let counts = legacy::counts(&mut tx)
         .await
         .context("counting the legacy rows")?;
-    stage_sizes(&mut tx).await?;
+    let sizes_created = stage_sizes(&mut tx).await?;
     lap(&mut step, "counted the legacy rows and matched their sizes");
     legacy::stage(&mut tx, &opts.pricing_currency)
         .await
@@ -248,6 +252,7 @@ pub async fn migrate_legacy(
     report.problems = problems(&counts, &accounting, &totals, &report.tables, &applied);
     report.totals = totals;
     report.bulk_loaded.clone_from(&applied.bulk_loaded);
+    report.sizes_created = sizes_created;
     for r in &rejects {
         let kind = r.reason.split(':').next().unwrap_or_default().to_string();
         *report.reject_reasons.entry(kind).or_default() += 1;
@@ -305,8 +310,10 @@ fn elapsed_ms(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-/// Reads the legacy size strings with the size charts and runs the size lookup on them.
-async fn stage_sizes(conn: &mut PgConnection) -> Result<(), PricesError> {
+/// Reads the legacy size strings with the size charts, runs the size lookup on them, and
+/// creates the size rows of the sizes the service read but the size table lacks (a fresh
+/// install has none). Returns how many size rows it created.
+async fn stage_sizes(conn: &mut PgConnection) -> Result<u64, PricesError> {
     let inputs = legacy::size_inputs(conn)
         .await
         .context("listing the legacy sizes")?;
@@ -329,7 +336,10 @@ async fn stage_sizes(conn: &mut PgConnection) -> Result<(), PricesError> {
     integration::match_sizes(conn, &readings)
         .await
         .context("matching the legacy sizes to products.sizes")?;
-    Ok(())
+    let (created, _) = integration::create_unmatched_sizes(conn)
+        .await
+        .context("creating the size rows the legacy prices name")?;
+    Ok(created)
 }
 
 fn table_reports(counts: &[TableCount], outcomes: &[(String, String, i64)]) -> Vec<TableReport> {

@@ -87,9 +87,13 @@ const LEGACY: &str = "
     -- inserted without a size; no ask, so the last sale is the price and it is not in stock
     ('00000000-0000-0000-0000-000000000203', '00000000-0000-0000-0000-0000000000a1', 'StockX',
      null, 'new', current_date - 2, null, 120.00, 130.00, null, null, now()),
-    -- rejected: no Nike size row for US 13
+    -- inserted: StockX 13 is US men's 13; the Nike size row is created for it
     ('00000000-0000-0000-0000-000000000204', '00000000-0000-0000-0000-0000000000a1', 'StockX',
      '13', 'new', current_date - 1, 160.00, null, null, null, null, now()),
+    -- rejected: GOAT has no size convention, so a bare 12 is US 12 or UK 12, and no size row
+    -- of the brand is written 12 either (never guessed, never created)
+    ('00000000-0000-0000-0000-000000000208', '00000000-0000-0000-0000-0000000000a1', 'GOAT',
+     '12', 'new', current_date - 1, 170.00, null, null, null, null, now()),
     -- rejected: Alias is not a price source
     ('00000000-0000-0000-0000-000000000205', '00000000-0000-0000-0000-0000000000a1', 'Alias',
      '10.5', 'new', current_date - 1, 155.00, null, null, null, null, now()),
@@ -171,7 +175,7 @@ async fn every_legacy_row_is_migrated_merged_or_rejected_as_documented() {
         tables,
         [
             ("integration.market_prices", 8, 4, 0, 1, 3),
-            ("pricing.market_prices", 7, 3, 0, 1, 3)
+            ("pricing.market_prices", 8, 4, 0, 1, 3)
         ]
     );
     let mut reasons: Vec<(String, String)> = report
@@ -186,15 +190,15 @@ async fn every_legacy_row_is_migrated_merged_or_rejected_as_documented() {
             ("106".to_string(), "negative price: -5.00".to_string()),
             ("107".to_string(), "unknown currency: XYZ".to_string()),
             ("108".to_string(), format!("product missing: {NO_PRODUCT}")),
-            (
-                "204".to_string(),
-                "unknown size: 13 for brand Nike (no products.sizes row matches)".to_string()
-            ),
             ("205".to_string(), "unknown source: Alias".to_string()),
             (
                 "207".to_string(),
                 "no price: lowest_ask, last_sale, average_price and highest_bid are NULL"
                     .to_string()
+            ),
+            (
+                "208".to_string(),
+                "unreadable size: \"12\" is ambiguous: it could be US 12 or UK 12".to_string()
             ),
         ]
     );
@@ -217,7 +221,7 @@ async fn every_legacy_row_is_migrated_merged_or_rejected_as_documented() {
             ("awin", "GBP", 1, 12_000),
             ("ebay", "CHF", 2, 2_000 + 1_999),
             ("goat", "EUR", 1, 11_000),
-            ("stockx", "EUR", 3, 15_000 + 14_000 + 13_000),
+            ("stockx", "EUR", 4, 15_000 + 14_000 + 13_000 + 16_000),
         ]
     );
     assert!(report.totals.iter().all(|t| t.ok()));
@@ -296,6 +300,7 @@ async fn null_and_missing_sizes_rounding_currencies_and_null_last_updated_are_ma
             "105 f 1999 CHF f new",
             "201 t 15000 EUR t new lowest_ask",
             "203 f 13000 EUR f new last_sale",
+            "204 t 16000 EUR t new lowest_ask",
             "206 f 11000 EUR t used_good lowest_ask",
         ]
     );
@@ -380,7 +385,7 @@ async fn a_second_run_moves_nothing() {
         .map(|t| (t.moved_before, t.inserted, t.updated, t.merged, t.rejected))
         .collect();
     // The rejected rows are considered again (and rejected again); nothing else is.
-    assert_eq!(moved, [(5, 0, 0, 0, 3), (4, 0, 0, 0, 3)]);
+    assert_eq!(moved, [(5, 0, 0, 0, 3), (5, 0, 0, 0, 3)]);
     assert_eq!(fingerprint(&mut conn).await, after_first);
 }
 
@@ -390,7 +395,7 @@ async fn a_row_fixed_after_a_run_is_moved_by_the_next_one() {
     migrate(&mut conn, MigrateOptions::default()).await;
     sqlx::raw_sql(
         "insert into products.sizes (brand_id, category_id, value, region, cohort, parsed) \
-         select b.id, c.id, '13', 'US', 'unisex', 'US 13' from core.brands b, core.categories c \
+         select b.id, c.id, '12', 'US', 'unisex', 'US 12' from core.brands b, core.categories c \
          where b.slug = 'nike' and c.slug = 'sneakers'",
     )
     .execute(&mut conn)
@@ -403,7 +408,7 @@ async fn a_row_fixed_after_a_run_is_moved_by_the_next_one() {
     assert!(second
         .rejects
         .iter()
-        .all(|r| !r.reason.starts_with("unknown size")));
+        .all(|r| !r.reason.starts_with("unreadable size")));
 }
 
 #[tokio::test]
@@ -516,7 +521,7 @@ async fn archive_moves_the_legacy_tables_with_their_rows_and_verify_still_passes
         count(&mut conn, "archive.integration_market_prices").await,
         8
     );
-    assert_eq!(count(&mut conn, "archive.pricing_market_prices").await, 7);
+    assert_eq!(count(&mut conn, "archive.pricing_market_prices").await, 8);
     let verify = soleflip_db::verify::verify(&mut conn, &db.name)
         .await
         .unwrap();
@@ -607,7 +612,8 @@ async fn latest_shows_one_price_per_size_and_source_and_filters_by_size_and_sour
         [
             (None, "awin", 9_995),
             (None, "goat", 11_000),
-            (Some("10.5"), "stockx", 15_000)
+            (Some("10.5"), "stockx", 15_000),
+            (Some("13"), "stockx", 16_000)
         ]
     );
 
@@ -633,11 +639,11 @@ async fn latest_shows_one_price_per_size_and_source_and_filters_by_size_and_sour
             .contains("\"10.5\" is ambiguous: it could be US 10.5 or UK 10.5"),
         "a bare number without a source is as ambiguous as in sizes parse: {err}"
     );
-    let err = prices::latest(&mut conn, "DD1391-100", Some("13"), Some("stockx"))
+    let err = prices::latest(&mut conn, "DD1391-100", Some("14"), Some("stockx"))
         .await
         .unwrap_err();
     assert!(
-        err.to_string().contains("unknown size: 13 for brand Nike"),
+        err.to_string().contains("unknown size: 14 for brand Nike"),
         "{err}"
     );
     let err = prices::latest(&mut conn, "NOPE", None, None)
@@ -789,4 +795,37 @@ async fn a_reader_holding_the_price_table_gets_a_run_through_the_indexes_not_a_w
         report.tables.iter().map(|t| t.inserted).sum::<i64>(),
         written
     );
+}
+
+#[tokio::test]
+async fn on_a_fresh_install_the_sizes_legacy_prices_name_are_created_brand_and_cohort_aware() {
+    let (_db, mut conn) = legacy_db().await;
+
+    let report = migrate(&mut conn, MigrateOptions::default()).await;
+
+    // Nike US M 13 (row 204) and adidas US M 10 (row 207, itself rejected for having no price:
+    // its size is real all the same).
+    assert_eq!(report.sizes_created, 2, "{:#?}", report.rejects);
+    let created: (String, String, String, Option<String>, String) = sqlx::query_as(
+        "select s.value::text, s.region::text, s.cohort::text, s.parsed::text, \
+                s.standardized_value::text \
+         from products.sizes s join core.brands b on b.id = s.brand_id \
+         where b.slug = 'nike' and s.value = '13'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        created,
+        (
+            "13".into(),
+            "US".into(),
+            "M".into(),
+            Some("US M 13".into()),
+            "47.5".into()
+        ),
+        "a StockX 13 of a Nike product is US men's 13, EU 47.5 on Nike's chart"
+    );
+    let again = migrate(&mut conn, MigrateOptions::default()).await;
+    assert_eq!(again.sizes_created, 0, "created once");
 }

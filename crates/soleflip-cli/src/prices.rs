@@ -129,6 +129,13 @@ fn migrate_text(r: &MigrateReport) -> String {
             t.legacy_table, t.rows, t.moved_before, t.inserted, t.updated, t.merged, t.rejected
         );
     }
+    if r.sizes_created > 0 {
+        let _ = writeln!(
+            s,
+            "created {} size row(s) for sizes the legacy prices name (brand- and cohort-aware)",
+            r.sizes_created
+        );
+    }
     if !r.bulk_loaded.is_empty() {
         let _ = writeln!(
             s,

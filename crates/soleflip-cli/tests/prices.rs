@@ -24,6 +24,10 @@ const LEGACY: &str = "
     from products.products p,
          (values ('10.5', 1, 150.00), ('10.5', 4, 140.00), ('13', 1, 160.00)) x(size, age, ask)
     where p.sku = 'DD1391-100';
+    insert into pricing.market_prices (product_id, platform_name, size_value, condition,
+                                       price_date, lowest_ask)
+    select p.id, 'GOAT', '12', 'new', current_date - 1, 170.00
+    from products.products p where p.sku = 'DD1391-100';
     insert into integration.market_prices (product_id, source, supplier_name, external_id,
                                            buy_price, currency, availability, stock_qty,
                                            last_updated)
@@ -46,7 +50,14 @@ async fn the_legacy_prices_are_migrated_shown_and_archived_and_the_database_stil
     assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
     let text = stdout(&dry);
     assert!(text.contains("dry run: validated, rolled back"), "{text}");
-    assert!(text.contains("unknown size: 13 for brand Nike"), "{text}");
+    assert!(
+        text.contains("created 1 size row(s) for sizes the legacy prices name"),
+        "{text}"
+    );
+    assert!(
+        text.contains("unreadable size: \"12\" is ambiguous: it could be US 12 or UK 12"),
+        "{text}"
+    );
 
     let strict = soleflip_on(&db.url, &["prices", "migrate-legacy", "--strict"]);
     assert_eq!(strict.status.code(), Some(1));
@@ -64,11 +75,12 @@ async fn the_legacy_prices_are_migrated_shown_and_archived_and_the_database_stil
     let report = json(&run);
     assert_eq!(report["status"], "committed");
     assert_eq!(report["archived"], true);
-    assert_eq!(report["tables"][1]["inserted"], 1);
+    assert_eq!(report["tables"][1]["inserted"], 2);
+    assert_eq!(report["sizes_created"], 1);
     assert_eq!(report["tables"][1]["merged"], 1);
     assert_eq!(
         report["rejects"][0]["reason"],
-        "unknown size: 13 for brand Nike (no products.sizes row matches)"
+        "unreadable size: \"12\" is ambiguous: it could be US 12 or UK 12"
     );
 
     let latest = soleflip_on(&db.url, &["prices", "latest", "--sku", "DD1391-100"]);

@@ -602,6 +602,34 @@ pub async fn match_sizes(
     sqlx::raw_sql(include_str!("integration/size_lookup.sql"))
         .execute(&mut *conn)
         .await?;
+    read_size_match(conn).await
+}
+
+/// After [`match_sizes`]: creates the size rows of the readings the size service read but that
+/// nothing matched (`size_create.sql`), then runs the lookup again, in the caller's transaction.
+/// Returns how many size rows were created and the new match of each input, in order.
+pub async fn create_unmatched_sizes(
+    conn: &mut PgConnection,
+) -> Result<(u64, Vec<SizeMatch>), sqlx::Error> {
+    let created: i64 = sqlx::query_scalar(include_str!("integration/size_create.sql"))
+        .fetch_one(&mut *conn)
+        .await?;
+    if created == 0 {
+        return Ok((0, read_size_match(conn).await?));
+    }
+    sqlx::raw_sql("drop table size_match")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::raw_sql(include_str!("integration/size_lookup.sql"))
+        .execute(&mut *conn)
+        .await?;
+    Ok((
+        u64::try_from(created).unwrap_or(0),
+        read_size_match(conn).await?,
+    ))
+}
+
+async fn read_size_match(conn: &mut PgConnection) -> Result<Vec<SizeMatch>, sqlx::Error> {
     let rows: Vec<(i32, Option<Vec<Uuid>>, Option<String>)> =
         sqlx::query_as("select reading_id, size_ids, reason from size_match order by reading_id")
             .fetch_all(&mut *conn)

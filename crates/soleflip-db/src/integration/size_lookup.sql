@@ -13,7 +13,8 @@
 --      (`10.5` from a source without a convention is US or UK; the size table may know);
 --   4. same standardized (EU) value, cohorts compatible (equal, or unisex beside men's or
 --      women's; kids' sizes only with the same cohort).
--- No row is ever created here: an unmatched size is reported, not invented.
+-- No row is created here: an unmatched size is reported; migrate-legacy then creates the rows
+-- of the sizes the charts read (size_create.sql) and runs this lookup again.
 create temporary table size_match on commit drop as
 with candidates as (
     select r.reading_id, s.id as size_id,
