@@ -193,7 +193,8 @@ pub fn render(r: &VerifyReport) -> String {
         .collect();
     let _ = writeln!(
         s,
-        "tables: {} ({}; the archive schema's retired tables not counted)",
+        "tables: {} ({}; not counted: soleflip's own public.soleflip_migrations and tables \
+         retired to the archive schema)",
         r.table_count,
         by_schema.join(", ")
     );
@@ -205,7 +206,11 @@ pub fn render(r: &VerifyReport) -> String {
     let _ = writeln!(s, "seed data: {}", seeds.join(", "));
     let _ = writeln!(s, "enums: {}", r.enums.len());
     let _ = writeln!(s, "views: {} ({})", r.views.len(), r.views.join(", "));
-    let _ = writeln!(s, "indexes: {}", r.index_count);
+    let _ = writeln!(
+        s,
+        "indexes: {} (of the tables counted above)",
+        r.index_count
+    );
     let _ = writeln!(
         s,
         "triggers: {} ({})",

@@ -135,8 +135,9 @@ pub async fn docs(app: &App, out: &Path, format: Format) -> anyhow::Result<Outco
         }
         let _ = writeln!(
             text,
-            "data dictionary of {}: {} schemas, {} tables, {} views, {} indexes (extension \
-             objects and the archive schema's retired tables are left out, as in db verify)",
+            "data dictionary of {}: {} schemas, {} tables, {} views, {} indexes (every table, \
+             soleflip's own public.soleflip_migrations included, which db verify does not count; \
+             extension objects left out)",
             r.database, r.schemas, r.tables, r.views, r.indexes
         );
         text
