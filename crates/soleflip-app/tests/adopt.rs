@@ -82,6 +82,15 @@ async fn an_old_system_database_is_adopted_without_touching_a_row() {
         None,
         "alembic table retired"
     );
+    let kept: String =
+        sqlx::query_scalar("select version_num::text from public.alembic_version_adopted")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(
+        kept, "consolidated_v1",
+        "the retired table is kept with its row"
+    );
     let again = adopt(&db, false).await.unwrap_err();
     assert!(matches!(again, AdoptError::AlreadyManaged(1)), "{again}");
 }

@@ -22,8 +22,10 @@ pub async fn drift_from_consolidated_v1(
     Ok(found.drift_from(&expected))
 }
 
-/// Records migration 1 as applied by adoption and drops the Alembic bookkeeping table (its one
-/// row is what our record replaces). Run inside the caller's transaction.
+/// Records migration 1 as applied by adoption and retires the Alembic bookkeeping table (its one
+/// row is what our record replaces): renamed to `public.alembic_version_adopted`, with its row,
+/// never dropped. (Not moved to the `archive` schema: migration 4 creates that schema, and
+/// adoption runs before it.) Run inside the caller's transaction.
 pub async fn record_adoption(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     let Some(first) = MIGRATIONS.first() else {
         return Err(sqlx::Error::Protocol(
@@ -32,7 +34,7 @@ pub async fn record_adoption(conn: &mut PgConnection) -> Result<(), sqlx::Error>
     };
     migrate::create_version_table(&mut *conn).await?;
     migrate::record(&mut *conn, first, "adopt", 0).await?;
-    sqlx::query("drop table public.alembic_version")
+    sqlx::query("alter table public.alembic_version rename to alembic_version_adopted")
         .execute(&mut *conn)
         .await?;
     Ok(())

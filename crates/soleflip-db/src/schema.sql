@@ -1,6 +1,6 @@
 -- One row per catalog object of the user schemas: (kind, key, value). The verify report and
 -- the manifests are built from this. Left out: our version table (it is the runner's, not the
--- schema's), extensions and what they own (they belong to the server's set-up), and the
+-- schema's) and the old system's Alembic table as adoption retired it (kept data), extensions and what they own (they belong to the server's set-up), and the
 -- relations of the schema `archive` (tables retired there are kept data, not schema; see
 -- retired_tables in catalog.rs).
 with ns as (
@@ -9,7 +9,8 @@ with ns as (
 ), rel as (
     select c.oid, n.nspname, c.relname, c.relkind
     from pg_class c join ns n on n.oid = c.relnamespace
-    where not (n.nspname = 'public' and c.relname = 'soleflip_migrations')
+    where not (n.nspname = 'public'
+               and c.relname in ('soleflip_migrations', 'alembic_version_adopted'))
       and n.nspname <> 'archive'
       and c.relkind in ('r', 'p', 'v', 'm', 'S')
       and not exists (select 1 from pg_depend d
