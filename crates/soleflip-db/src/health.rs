@@ -1056,7 +1056,7 @@ async fn statements_source(
             "the server does not preload pg_stat_statements (shared_preload_libraries)".to_string(),
         ));
     }
-    match sqlx::query("create extension if not exists pg_stat_statements")
+    match sqlx::query("create extension if not exists pg_stat_statements schema public")
         .execute(&mut *conn)
         .await
     {

@@ -1,6 +1,9 @@
 //! Starting PostgreSQL's own programs against a target without ever putting its password on a
-//! command line: connection parameters go into the child's environment (libpq variables), the
-//! password into a mode-0600 passfile that is removed when this value is dropped.
+//! command line: connection parameters go into the child's environment (libpq variables, with
+//! `search_path` pinned), the password into a mode-0600 passfile that names exactly the target's
+//! host, port and user and is removed when this value is dropped. A SIGINT or SIGTERM while a
+//! child runs stops the child and unwinds (partial files and the passfile are removed) instead
+//! of killing soleflip on the spot.
 
 use std::ffi::OsStr;
 use std::io::Write;
@@ -30,7 +33,20 @@ impl ChildConnection {
         env.push(("PGAPPNAME", application.to_string()));
         env.push(("PGCONNECT_TIMEOUT", "10".to_string()));
         let passfile = match target.password() {
-            Some(password) => Some(write_passfile(password)?),
+            Some(password) => {
+                let field = |key: &str| {
+                    env.iter()
+                        .find(|(k, _)| *k == key)
+                        .map_or_else(String::new, |(_, v)| v.clone())
+                };
+                let line = passfile_line(
+                    &field("PGHOST"),
+                    &field("PGPORT"),
+                    &field("PGUSER"),
+                    password,
+                );
+                Some(write_passfile(&line)?)
+            }
             None => None,
         };
         Ok(Self {
@@ -73,16 +89,22 @@ impl ChildConnection {
     }
 
     /// Runs `cmd` to completion; on failure the error names `what` and the child's own
-    /// explanation (its `error:` lines, password removed).
+    /// explanation (its `error:` lines, password removed). A SIGINT or SIGTERM meanwhile kills
+    /// the child and returns an error, so that the caller unwinds and removes what it made.
     pub async fn run(&self, cmd: Command, what: &str) -> anyhow::Result<std::process::Output> {
         let mut cmd = tokio::process::Command::from(cmd);
         cmd.stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        let out = cmd
-            .output()
-            .await
-            .with_context(|| format!("starting {what}"))?;
+        // Listen before the child exists, so that no signal finds us unprepared.
+        let mut stop = Interrupt::listen().context("listening for SIGINT and SIGTERM")?;
+        let child = cmd.spawn().with_context(|| format!("starting {what}"))?;
+        let out = tokio::select! {
+            out = child.wait_with_output() => out.with_context(|| format!("running {what}"))?,
+            signal = stop.received() => anyhow::bail!(
+                "{what} stopped: soleflip received {signal}; nothing was left behind"
+            ),
+        };
         if out.status.success() {
             return Ok(out);
         }
@@ -91,6 +113,29 @@ impl ChildConnection {
             out.status,
             self.scrub(&explain(&out.stderr))
         )
+    }
+}
+
+/// SIGINT and SIGTERM, caught while a child runs.
+struct Interrupt {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Interrupt {
+    fn listen() -> std::io::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn received(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => "SIGINT",
+        }
     }
 }
 
@@ -118,16 +163,28 @@ pub(crate) fn explain(stderr: &[u8]) -> String {
     }
 }
 
-/// A passfile matching every host, port, database and user, holding only `password`
-/// (libpq escapes `\` and `:` with a backslash). `tempfile` creates it with mode 0600 in the
-/// system temp directory under an unpredictable name.
-fn write_passfile(password: &str) -> anyhow::Result<tempfile::TempPath> {
+/// The passfile line for exactly one host (name, address or socket directory), port and user,
+/// any database (`pg_basebackup` asks for `replication`). libpq escapes `\` and `:` with a
+/// backslash in every field.
+pub(crate) fn passfile_line(host: &str, port: &str, user: &str, password: &str) -> String {
+    let esc = |s: &str| s.replace('\\', "\\\\").replace(':', "\\:");
+    format!(
+        "{}:{}:*:{}:{}",
+        esc(host),
+        esc(port),
+        esc(user),
+        esc(password)
+    )
+}
+
+/// A passfile holding `line`. `tempfile` creates it with mode 0600 in the system temp directory
+/// under an unpredictable name, without following links.
+fn write_passfile(line: &str) -> anyhow::Result<tempfile::TempPath> {
     let mut file = tempfile::Builder::new()
         .prefix("soleflip-pgpass-")
         .tempfile()
         .context("creating a temporary passfile")?;
-    let escaped = password.replace('\\', "\\\\").replace(':', "\\:");
-    writeln!(file, "*:*:*:*:{escaped}").context("writing the temporary passfile")?;
+    writeln!(file, "{line}").context("writing the temporary passfile")?;
     file.flush().context("writing the temporary passfile")?;
     Ok(file.into_temp_path())
 }
@@ -142,10 +199,10 @@ pub fn pg_dump_command(
     snapshot: Option<&str>,
 ) -> Command {
     let mut cmd = conn.command(pg_dump);
-    cmd.arg("--format=custom")
-        .arg("--no-password")
-        .arg("--file")
-        .arg(out);
+    // `--file=PATH` in one argument: a path starting with `-` cannot pass for an option.
+    let mut file = std::ffi::OsString::from("--file=");
+    file.push(out);
+    cmd.arg("--format=custom").arg("--no-password").arg(file);
     if let Some(snapshot) = snapshot {
         cmd.arg(format!("--snapshot={snapshot}"));
     }
@@ -169,9 +226,10 @@ mod tests {
     }
 
     #[test]
-    fn a_passfile_escapes_colons_and_backslashes() {
-        let path = write_passfile(r"a:b\c").unwrap();
+    fn a_passfile_names_one_host_port_and_user_and_escapes_colons_and_backslashes() {
+        let line = passfile_line("::1", "5432", r"u\s", r"a:b\c");
+        let path = write_passfile(&line).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert_eq!(text, "*:*:*:*:a\\:b\\\\c\n");
+        assert_eq!(text, "\\:\\:1:5432:*:u\\\\s:a\\:b\\\\c\n");
     }
 }
