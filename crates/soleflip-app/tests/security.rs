@@ -358,3 +358,36 @@ async fn row_counts_of_tables_whose_names_hold_dots_do_not_collide() {
         .unwrap();
     assert_eq!(outcome.differences, Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn archiving_into_an_existing_directory_that_holds_files_or_is_a_link_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let cluster =
+        soleflip_pg::Cluster::open(home.path(), bins(), soleflip_pg::ClusterOptions::default())
+            .unwrap();
+    let taken = tempfile::tempdir().unwrap();
+    std::fs::write(taken.path().join("notes.txt"), b"mine").unwrap();
+    std::fs::set_permissions(taken.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let link = home.path().join("link");
+    std::os::unix::fs::symlink(taken.path(), &link).unwrap();
+    let before = std::fs::metadata(taken.path()).unwrap();
+
+    let into_files = backup::archive_on(&cluster, taken.path()).await;
+    let into_link = backup::archive_on(&cluster, &link).await;
+
+    let err = into_files.unwrap_err().to_string();
+    assert!(err.contains("not empty"), "{err}");
+    let err = into_link.unwrap_err().to_string();
+    assert!(err.contains("following a link"), "{err}");
+    let after = std::fs::metadata(taken.path()).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(
+        (after.uid(), after.mode()),
+        (before.uid(), before.mode()),
+        "the directory was given away"
+    );
+    assert!(
+        !cluster.status().initialized,
+        "nothing was started or created"
+    );
+}

@@ -324,4 +324,24 @@ mod tests {
             "no partial left"
         );
     }
+
+    #[test]
+    fn a_partial_name_planted_as_a_symlink_is_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, b"precious").unwrap();
+        let target = dir.path().join("x.manifest.json");
+        std::os::unix::fs::symlink(&victim, partial_of(&target)).unwrap();
+
+        let written = write_new(&target, b"hostile");
+
+        assert!(written.is_err());
+        assert_eq!(fs::read(&victim).unwrap(), b"precious");
+        assert!(!target.exists());
+        // write_replace removes the planted link (never its target) and writes its own file.
+        std::os::unix::fs::symlink(&victim, partial_of(&target)).unwrap();
+        write_replace(&target, b"mine").unwrap();
+        assert_eq!(fs::read(&victim).unwrap(), b"precious");
+        assert_eq!(fs::read(&target).unwrap(), b"mine");
+    }
 }
