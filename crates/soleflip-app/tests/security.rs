@@ -391,3 +391,32 @@ async fn archiving_into_an_existing_directory_that_holds_files_or_is_a_link_is_r
         "nothing was started or created"
     );
 }
+
+#[tokio::test]
+async fn a_database_named_like_a_connection_string_is_backed_up_as_itself() {
+    let other = migrated_db().await;
+    let name = format!("dbname={}", other.name);
+    admin_exec(&format!("create database {}", quote_ident(&name))).await;
+    let target = server().target(&name);
+    exec(
+        &target,
+        "create table public.t (i int); insert into public.t values (1)",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+
+    let done = backup::backup(&target, &bins(), dir.path()).await;
+
+    admin_exec(&format!(
+        "drop database {} with (force)",
+        quote_ident(&name)
+    ))
+    .await;
+    let done = done.unwrap();
+    assert_eq!(done.manifest.database, name);
+    assert_eq!(
+        done.manifest.tables.keys().collect::<Vec<_>>(),
+        ["public.t"],
+        "the dump is of another database"
+    );
+}
