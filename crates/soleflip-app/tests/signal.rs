@@ -110,3 +110,42 @@ async fn sigterm_during_a_backup_stops_pg_dump_and_removes_the_passfile() {
     tx.rollback().await.unwrap();
     admin_exec(&format!("alter role {role} nosuperuser")).await;
 }
+
+/// Run by the next test in a process of its own: one child run (which installs the signal
+/// listeners), then a SIGTERM to itself while no child runs.
+#[tokio::test]
+#[ignore = "run by sigterm_between_children_still_ends_the_process, in a process of its own"]
+async fn helper_sigterm_outside_a_child_run() {
+    if std::env::var_os("SOLEFLIP_SIGNAL_HELPER").is_none() {
+        return;
+    }
+    let target = DbTarget::from_url("postgresql://u@localhost/d").unwrap();
+    let conn = backup::ChildConnection::new(&target, "test").unwrap();
+    conn.run(conn.command(std::path::Path::new("/bin/true")), "true")
+        .await
+        .unwrap();
+    rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::Term)
+        .unwrap();
+    // Not ended by then: the signal was swallowed, and the parent sees exit code 0.
+    let until = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < until {
+        std::thread::park_timeout(until - Instant::now());
+    }
+}
+
+#[test]
+fn sigterm_between_children_still_ends_the_process() {
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "helper_sigterm_outside_a_child_run",
+            "--nocapture",
+        ])
+        .env("SOLEFLIP_SIGNAL_HELPER", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(143), "{status}");
+}

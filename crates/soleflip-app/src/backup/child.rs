@@ -117,26 +117,120 @@ impl ChildConnection {
 }
 
 /// SIGINT and SIGTERM, caught while a child runs.
+///
+/// Once a process catches a signal it never gets the default action back, so the first
+/// [`Interrupt::listen`] also starts a watcher (a thread of its own) that ends the process as the
+/// default action would (exit 130 or 143) when a signal arrives while no child runs: between
+/// children, and after the last one, SIGINT and SIGTERM still stop soleflip.
 struct Interrupt {
     term: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
+    _active: Active,
+}
+
+/// How many children run now, each with its own listener.
+static ACTIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// Signals a child's listener acted on that the watcher has not accounted for yet.
+static HANDLED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Counts one running child while it lives.
+struct Active;
+
+impl Active {
+    fn new() -> Self {
+        ACTIVE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Self
+    }
+}
+
+impl Drop for Active {
+    fn drop(&mut self) {
+        ACTIVE.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl Interrupt {
     fn listen() -> std::io::Result<Self> {
         use tokio::signal::unix::{signal, SignalKind};
+        start_watcher()?;
         Ok(Self {
+            _active: Active::new(),
             term: signal(SignalKind::terminate())?,
             int: signal(SignalKind::interrupt())?,
         })
     }
 
     async fn received(&mut self) -> &'static str {
-        tokio::select! {
+        let name = tokio::select! {
             _ = self.term.recv() => "SIGTERM",
             _ = self.int.recv() => "SIGINT",
-        }
+        };
+        HANDLED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        name
     }
+}
+
+/// Starts the process-wide watcher once, and waits until it listens.
+fn start_watcher() -> std::io::Result<()> {
+    use std::sync::atomic::Ordering::SeqCst;
+    static STARTED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    let started = STARTED.get_or_init(|| {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
+        let spawned = std::thread::Builder::new()
+            .name("soleflip-signals".to_string())
+            .spawn(move || {
+                use tokio::signal::unix::{signal, SignalKind};
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e.to_string()));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let listeners = signal(SignalKind::terminate())
+                        .and_then(|t| Ok((t, signal(SignalKind::interrupt())?)));
+                    let (mut term, mut int) = match listeners {
+                        Ok(l) => l,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e.to_string()));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(()));
+                    // Signals seen while a child ran, which its listener acted on (or will).
+                    let mut credit = 0usize;
+                    loop {
+                        let code = tokio::select! {
+                            _ = term.recv() => 143,
+                            _ = int.recv() => 130,
+                        };
+                        if ACTIVE.load(SeqCst) > 0 {
+                            credit += 1; // the running child's listener unwinds
+                            continue;
+                        }
+                        let handled = HANDLED.swap(0, SeqCst);
+                        let unmatched = handled.saturating_sub(credit);
+                        credit = credit.saturating_sub(handled);
+                        if unmatched > 0 {
+                            // A child's listener acted on this signal just before its run ended.
+                            continue;
+                        }
+                        std::process::exit(code);
+                    }
+                });
+            });
+        match spawned {
+            Ok(_) => ready_rx
+                .recv()
+                .unwrap_or_else(|_| Err("the signal watcher ended".to_string())),
+            Err(e) => Err(e.to_string()),
+        }
+    });
+    started.clone().map_err(std::io::Error::other)
 }
 
 /// The lines of a PostgreSQL program's stderr that say what went wrong, on one line.

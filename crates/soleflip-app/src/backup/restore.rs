@@ -331,7 +331,9 @@ async fn restore_as_own_role(
     };
     let result = async {
         let login = role.admit(target).await?;
-        restore_into(&login, pg_restore, checked).await?;
+        restore_into(&login, pg_restore, checked)
+            .await
+            .map_err(|e| login_hint(e, &role.name, &target.user()))?;
         role.hand_over(target).await
     }
     .await;
@@ -442,6 +444,20 @@ impl RestoreRole {
                 )
             })?;
         Ok(())
+    }
+}
+
+/// A restore role that the server did not let in: say what to change.
+fn login_hint(e: anyhow::Error, role: &str, user: &str) -> anyhow::Error {
+    let text = format!("{e:#}");
+    if text.contains("authentication failed") || text.contains("pg_hba.conf") {
+        e.context(format!(
+            "the server refused the login of the restore role {role}: soleflip restores as a \
+             role of its own (see SECURITY.md), which must be able to log in the way {user} \
+             does (a pg_hba.conf line for all users, password authentication)"
+        ))
+    } else {
+        e
     }
 }
 
