@@ -19,7 +19,8 @@ use soleflip_pg::{Cluster, ClusterOptions, OsUser, PgBinaries, SUPERUSER};
 
 use super::child::ChildConnection;
 use super::files::{
-    ensure_private_dir, free_stem, tree_size, write_new, Cleanup, BASE_PREFIX, MANIFEST_EXT,
+    ensure_private_dir, free_stem, no_follow, tree_size, write_new, Cleanup, BASE_PREFIX,
+    MANIFEST_EXT,
 };
 use super::manifest::{BaseManifest, FORMAT};
 use super::{program, BackupError};
@@ -532,19 +533,28 @@ fn write_recovery_settings(
         conf_quote(&restore_command(archive)),
         conf_quote(&target)
     );
+    // Neither file is opened through a link the base backup might hold under its name.
+    use std::os::unix::fs::OpenOptionsExt;
     let mut f = fs::OpenOptions::new()
         .append(true)
         .create(true)
+        .custom_flags(no_follow())
         .open(&auto)
         .with_context(|| format!("opening {}", auto.display()))?;
     f.write_all(text.as_bytes())
         .and_then(|()| f.sync_all())
         .with_context(|| format!("writing {}", auto.display()))?;
     let signal = data_dir.join("recovery.signal");
-    fs::write(&signal, b"").with_context(|| format!("writing {}", signal.display()))?;
+    let marker = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(no_follow())
+        .mode(0o600)
+        .open(&signal)
+        .with_context(|| format!("writing {}", signal.display()))?;
     if let Some(u) = user {
-        for path in [&auto, &signal] {
-            u.chown(path)
+        for (path, file) in [(&auto, &f), (&signal, &marker)] {
+            std::os::unix::fs::fchown(file, Some(u.uid), Some(u.gid))
                 .with_context(|| format!("giving {} to {}", path.display(), u.name))?;
         }
     }
