@@ -348,8 +348,7 @@ fn the_command_that_runs_pg_dump_carries_no_password() {
         [
             "--format=custom",
             "--no-password",
-            "--file",
-            "/b/x.dump",
+            "--file=/b/x.dump",
             "--snapshot=00000003-00000002-1"
         ]
     );
@@ -376,7 +375,10 @@ fn the_command_that_runs_pg_dump_carries_no_password() {
     let mode = std::fs::metadata(&passfile).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let text = std::fs::read_to_string(&passfile).unwrap();
-    assert_eq!(text, "*:*:*:*:hunter2-Secret\\:with\\\\odd\n");
+    assert_eq!(
+        text,
+        "db.example:6543:*:shop:hunter2-Secret\\:with\\\\odd\n"
+    );
     drop(conn);
     assert!(
         !passfile.exists(),

@@ -79,7 +79,7 @@ async fn two_databases_built_alike_give_the_same_bytes_whatever_their_activity_a
         "analyze; select count(*) from core.brands;
          do $$ begin
              if exists (select 1 from pg_available_extensions where name = 'pg_stat_statements')
-             then create extension if not exists pg_stat_statements; end if;
+             then create extension if not exists pg_stat_statements schema public; end if;
          end $$",
     )
     .execute(&mut conn)

@@ -269,7 +269,7 @@ async fn a_first_normalize_keeps_every_size_row_on_its_page() {
                      from generate_series(0, 22) n \
                      union all select 'EU', trim(to_char(36 + n * 0.5, 'FM99.9'), '.') \
                      from generate_series(0, 22) n) l(region, value); \
-         create table page_before as \
+         create temp table page_before as \
              select id, (ctid::text::point)[0] as page from products.sizes;",
     )
     .await;

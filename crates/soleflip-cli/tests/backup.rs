@@ -181,7 +181,9 @@ async fn a_restore_killed_midway_leaves_the_target_untouched() {
     let mut admin = sqlx::PgConnection::connect(&server().url("postgres"))
         .await
         .unwrap();
-    let busy = "select count(*) from pg_stat_activity where datname = $1 \
+    // A restore with --yes runs in a new database that takes the target's name when complete.
+    let busy = "select count(*) from pg_stat_activity \
+                where (datname = $1 or datname like 'soleflip\\_verify\\_%') \
                 and application_name = 'soleflip-restore' and state = 'active' \
                 and (query ilike 'copy integration.price_sources%' or query ilike 'create index%')";
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -206,7 +208,8 @@ async fn a_restore_killed_midway_leaves_the_target_untouched() {
         .unwrap();
     child.wait().unwrap();
     // The server rolls the transaction back once it notices the client is gone.
-    let gone = "select count(*) from pg_stat_activity where datname = $1 \
+    let gone = "select count(*) from pg_stat_activity \
+                where (datname = $1 or datname like 'soleflip\\_verify\\_%') \
                 and application_name = 'soleflip-restore'";
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {

@@ -86,7 +86,7 @@ pub async fn idle_databases_named(
     let mut conn = connect_maintenance(target).await?;
     sqlx::query_scalar(
         "select d.datname::text from pg_database d \
-         where starts_with(d.datname, $1) \
+         where pg_catalog.starts_with(d.datname, $1) \
            and not exists (select 1 from pg_stat_activity a where a.datname = d.datname) \
          order by 1",
     )

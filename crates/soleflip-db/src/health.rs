@@ -177,7 +177,7 @@ pub async fn statements_preloaded(conn: &mut PgConnection) -> Result<Option<bool
 pub async fn create_statements_extension(
     conn: &mut PgConnection,
 ) -> Result<Result<(), String>, sqlx::Error> {
-    match sqlx::query("create extension if not exists pg_stat_statements")
+    match sqlx::query("create extension if not exists pg_stat_statements schema public")
         .execute(&mut *conn)
         .await
     {

@@ -52,9 +52,23 @@ pub struct TableName {
 }
 
 impl TableName {
-    /// `schema.table`, as manifests and reports show it.
+    /// `schema.table`, as manifests and reports show it; a part that is not a plain lower-case
+    /// identifier is double-quoted (`x."y.z"` and `"x.y".z` stay apart).
     pub fn display(&self) -> String {
-        format!("{}.{}", self.schema, self.name)
+        let part = |s: &str| {
+            let plain = s
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if plain {
+                s.to_string()
+            } else {
+                quote_ident(s)
+            }
+        };
+        format!("{}.{}", part(&self.schema), part(&self.name))
     }
 
     /// The name quoted for SQL.

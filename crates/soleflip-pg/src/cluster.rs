@@ -381,8 +381,13 @@ impl Cluster {
         })
     }
 
-    /// Creates `dir` with mode 0700, owned by the server's user.
+    /// Creates `dir` with mode 0700, owned by the server's user. An existing `dir` must be a
+    /// real directory (not a symbolic link) owned by us or by the server's user: the socket
+    /// directory may sit under the shared temp directory with a predictable name, where another
+    /// user could have planted a link or a directory of their own. The owner and mode are set
+    /// through a descriptor opened without following links.
     fn make_private_dir(&self, dir: &Path) -> Result<(), PgError> {
+        use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
         if let Some(parent) = dir.parent().filter(|p| !p.is_dir()) {
             // Parents stay enterable (0755) so that the server's user can reach `dir`.
             fs::DirBuilder::new()
@@ -391,19 +396,45 @@ impl Cluster {
                 .create(parent)
                 .ctx(|| format!("creating {}", parent.display()))?;
         }
-        if !dir.is_dir() {
+        if fs::symlink_metadata(dir).is_err() {
+            // Not recursive: if anything appeared under that name meanwhile, this fails.
             fs::DirBuilder::new()
-                .recursive(true)
                 .mode(0o700)
                 .create(dir)
                 .ctx(|| format!("creating {}", dir.display()))?;
         }
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-            .ctx(|| format!("setting the mode of {}", dir.display()))?;
+        let refuse = |why: String| PgError::Command {
+            program: "soleflip".to_string(),
+            detail: format!(
+                "refusing {}: {why}; remove it (another user may have planted it)",
+                dir.display()
+            ),
+        };
+        let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::DIRECTORY;
+        let handle = OpenOptions::new()
+            .read(true)
+            .custom_flags(i32::try_from(flags.bits()).unwrap_or(0))
+            .open(dir)
+            .map_err(|e| {
+                refuse(format!(
+                    "not a directory we can open without following a link ({e})"
+                ))
+            })?;
+        let meta = handle
+            .metadata()
+            .ctx(|| format!("reading {}", dir.display()))?;
+        let me = rustix::process::geteuid().as_raw();
+        let server = self.user.as_ref().map_or(me, |u| u.uid);
+        if meta.uid() != me && meta.uid() != server {
+            return Err(refuse(format!("it belongs to user id {}", meta.uid())));
+        }
         if let Some(u) = &self.user {
-            u.chown(dir)
+            std::os::unix::fs::fchown(&handle, Some(u.uid), Some(u.gid))
                 .ctx(|| format!("giving {} to {}", dir.display(), u.name))?;
         }
+        handle
+            .set_permissions(fs::Permissions::from_mode(0o700))
+            .ctx(|| format!("setting the mode of {}", dir.display()))?;
         Ok(())
     }
 }

@@ -1,6 +1,9 @@
 //! Starting PostgreSQL's own programs against a target without ever putting its password on a
-//! command line: connection parameters go into the child's environment (libpq variables), the
-//! password into a mode-0600 passfile that is removed when this value is dropped.
+//! command line: connection parameters go into the child's environment (libpq variables, with
+//! `search_path` pinned), the password into a mode-0600 passfile that names exactly the target's
+//! host, port and user and is removed when this value is dropped. A SIGINT or SIGTERM while a
+//! child runs stops the child and unwinds (partial files and the passfile are removed) instead
+//! of killing soleflip on the spot.
 
 use std::ffi::OsStr;
 use std::io::Write;
@@ -30,7 +33,20 @@ impl ChildConnection {
         env.push(("PGAPPNAME", application.to_string()));
         env.push(("PGCONNECT_TIMEOUT", "10".to_string()));
         let passfile = match target.password() {
-            Some(password) => Some(write_passfile(password)?),
+            Some(password) => {
+                let field = |key: &str| {
+                    env.iter()
+                        .find(|(k, _)| *k == key)
+                        .map_or_else(String::new, |(_, v)| v.clone())
+                };
+                let line = passfile_line(
+                    &field("PGHOST"),
+                    &field("PGPORT"),
+                    &field("PGUSER"),
+                    password,
+                );
+                Some(write_passfile(&line)?)
+            }
             None => None,
         };
         Ok(Self {
@@ -73,16 +89,22 @@ impl ChildConnection {
     }
 
     /// Runs `cmd` to completion; on failure the error names `what` and the child's own
-    /// explanation (its `error:` lines, password removed).
+    /// explanation (its `error:` lines, password removed). A SIGINT or SIGTERM meanwhile kills
+    /// the child and returns an error, so that the caller unwinds and removes what it made.
     pub async fn run(&self, cmd: Command, what: &str) -> anyhow::Result<std::process::Output> {
         let mut cmd = tokio::process::Command::from(cmd);
         cmd.stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        let out = cmd
-            .output()
-            .await
-            .with_context(|| format!("starting {what}"))?;
+        // Listen before the child exists, so that no signal finds us unprepared.
+        let mut stop = Interrupt::listen().context("listening for SIGINT and SIGTERM")?;
+        let child = cmd.spawn().with_context(|| format!("starting {what}"))?;
+        let out = tokio::select! {
+            out = child.wait_with_output() => out.with_context(|| format!("running {what}"))?,
+            signal = stop.received() => anyhow::bail!(
+                "{what} stopped: soleflip received {signal}; nothing was left behind"
+            ),
+        };
         if out.status.success() {
             return Ok(out);
         }
@@ -92,6 +114,123 @@ impl ChildConnection {
             self.scrub(&explain(&out.stderr))
         )
     }
+}
+
+/// SIGINT and SIGTERM, caught while a child runs.
+///
+/// Once a process catches a signal it never gets the default action back, so the first
+/// [`Interrupt::listen`] also starts a watcher (a thread of its own) that ends the process as the
+/// default action would (exit 130 or 143) when a signal arrives while no child runs: between
+/// children, and after the last one, SIGINT and SIGTERM still stop soleflip.
+struct Interrupt {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+    _active: Active,
+}
+
+/// How many children run now, each with its own listener.
+static ACTIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// Signals a child's listener acted on that the watcher has not accounted for yet.
+static HANDLED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Counts one running child while it lives.
+struct Active;
+
+impl Active {
+    fn new() -> Self {
+        ACTIVE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Self
+    }
+}
+
+impl Drop for Active {
+    fn drop(&mut self) {
+        ACTIVE.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Interrupt {
+    fn listen() -> std::io::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        start_watcher()?;
+        Ok(Self {
+            _active: Active::new(),
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn received(&mut self) -> &'static str {
+        let name = tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => "SIGINT",
+        };
+        HANDLED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        name
+    }
+}
+
+/// Starts the process-wide watcher once, and waits until it listens.
+fn start_watcher() -> std::io::Result<()> {
+    use std::sync::atomic::Ordering::SeqCst;
+    static STARTED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    let started = STARTED.get_or_init(|| {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
+        let spawned = std::thread::Builder::new()
+            .name("soleflip-signals".to_string())
+            .spawn(move || {
+                use tokio::signal::unix::{signal, SignalKind};
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e.to_string()));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let listeners = signal(SignalKind::terminate())
+                        .and_then(|t| Ok((t, signal(SignalKind::interrupt())?)));
+                    let (mut term, mut int) = match listeners {
+                        Ok(l) => l,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e.to_string()));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(()));
+                    // Signals seen while a child ran, which its listener acted on (or will).
+                    let mut credit = 0usize;
+                    loop {
+                        let code = tokio::select! {
+                            _ = term.recv() => 143,
+                            _ = int.recv() => 130,
+                        };
+                        if ACTIVE.load(SeqCst) > 0 {
+                            credit += 1; // the running child's listener unwinds
+                            continue;
+                        }
+                        let handled = HANDLED.swap(0, SeqCst);
+                        let unmatched = handled.saturating_sub(credit);
+                        credit = credit.saturating_sub(handled);
+                        if unmatched > 0 {
+                            // A child's listener acted on this signal just before its run ended.
+                            continue;
+                        }
+                        std::process::exit(code);
+                    }
+                });
+            });
+        match spawned {
+            Ok(_) => ready_rx
+                .recv()
+                .unwrap_or_else(|_| Err("the signal watcher ended".to_string())),
+            Err(e) => Err(e.to_string()),
+        }
+    });
+    started.clone().map_err(std::io::Error::other)
 }
 
 /// The lines of a PostgreSQL program's stderr that say what went wrong, on one line.
@@ -118,16 +257,28 @@ pub(crate) fn explain(stderr: &[u8]) -> String {
     }
 }
 
-/// A passfile matching every host, port, database and user, holding only `password`
-/// (libpq escapes `\` and `:` with a backslash). `tempfile` creates it with mode 0600 in the
-/// system temp directory under an unpredictable name.
-fn write_passfile(password: &str) -> anyhow::Result<tempfile::TempPath> {
+/// The passfile line for exactly one host (name, address or socket directory), port and user,
+/// any database (`pg_basebackup` asks for `replication`). libpq escapes `\` and `:` with a
+/// backslash in every field.
+pub(crate) fn passfile_line(host: &str, port: &str, user: &str, password: &str) -> String {
+    let esc = |s: &str| s.replace('\\', "\\\\").replace(':', "\\:");
+    format!(
+        "{}:{}:*:{}:{}",
+        esc(host),
+        esc(port),
+        esc(user),
+        esc(password)
+    )
+}
+
+/// A passfile holding `line`. `tempfile` creates it with mode 0600 in the system temp directory
+/// under an unpredictable name, without following links.
+fn write_passfile(line: &str) -> anyhow::Result<tempfile::TempPath> {
     let mut file = tempfile::Builder::new()
         .prefix("soleflip-pgpass-")
         .tempfile()
         .context("creating a temporary passfile")?;
-    let escaped = password.replace('\\', "\\\\").replace(':', "\\:");
-    writeln!(file, "*:*:*:*:{escaped}").context("writing the temporary passfile")?;
+    writeln!(file, "{line}").context("writing the temporary passfile")?;
     file.flush().context("writing the temporary passfile")?;
     Ok(file.into_temp_path())
 }
@@ -142,10 +293,10 @@ pub fn pg_dump_command(
     snapshot: Option<&str>,
 ) -> Command {
     let mut cmd = conn.command(pg_dump);
-    cmd.arg("--format=custom")
-        .arg("--no-password")
-        .arg("--file")
-        .arg(out);
+    // `--file=PATH` in one argument: a path starting with `-` cannot pass for an option.
+    let mut file = std::ffi::OsString::from("--file=");
+    file.push(out);
+    cmd.arg("--format=custom").arg("--no-password").arg(file);
     if let Some(snapshot) = snapshot {
         cmd.arg(format!("--snapshot={snapshot}"));
     }
@@ -169,9 +320,10 @@ mod tests {
     }
 
     #[test]
-    fn a_passfile_escapes_colons_and_backslashes() {
-        let path = write_passfile(r"a:b\c").unwrap();
+    fn a_passfile_names_one_host_port_and_user_and_escapes_colons_and_backslashes() {
+        let line = passfile_line("::1", "5432", r"u\s", r"a:b\c");
+        let path = write_passfile(&line).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert_eq!(text, "*:*:*:*:a\\:b\\\\c\n");
+        assert_eq!(text, "\\:\\:1:5432:*:u\\\\s:a\\:b\\\\c\n");
     }
 }

@@ -20,7 +20,11 @@ pub(crate) const BASE_PREFIX: &str = "base-";
 
 /// SHA-256 (hex) and size of a file, read in large blocks.
 pub fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
-    let mut file = File::open(path)?;
+    sha256_of(&mut open_regular(path)?)
+}
+
+/// SHA-256 (hex) and size of what is left to read in `file`.
+pub(crate) fn sha256_of(file: &mut File) -> std::io::Result<(String, u64)> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut size = 0u64;
@@ -36,16 +40,52 @@ pub fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
 }
 
 /// Creates `dir` (and its parents) if missing, new directories with mode 0700: a backup holds
-/// every row of the database, password hashes included.
+/// every row of the database, password hashes included. An existing directory must be ours (or
+/// root's) and writable by nobody else, or another user could plant links or files in it.
 pub(crate) fn ensure_private_dir(dir: &Path) -> anyhow::Result<()> {
-    if dir.is_dir() {
-        return Ok(());
+    if fs::symlink_metadata(dir).is_err() {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("creating the backup directory {}", dir.display()))?;
     }
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .with_context(|| format!("creating the backup directory {}", dir.display()))
+    check_private_dir(dir)
+}
+
+/// Refuses a backup directory that is a symbolic link, not a directory, owned by another user
+/// (root excepted), or writable by its group or by others.
+pub(crate) fn check_private_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::symlink_metadata(dir)
+        .with_context(|| format!("reading the backup directory {}", dir.display()))?;
+    let refuse = |why: String| {
+        anyhow::anyhow!(
+            "refusing the backup directory {}: {why}; use a directory that only you may write \
+             (chmod 700)",
+            dir.display()
+        )
+    };
+    if meta.file_type().is_symlink() {
+        return Err(refuse("it is a symbolic link".to_string()));
+    }
+    if !meta.is_dir() {
+        return Err(refuse("it is not a directory".to_string()));
+    }
+    let me = rustix::process::geteuid().as_raw();
+    if meta.uid() != me && meta.uid() != 0 {
+        return Err(refuse(format!(
+            "it belongs to user id {}, not to us ({me})",
+            meta.uid()
+        )));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(refuse(format!(
+            "its group or other users may write to it (mode {:o})",
+            meta.mode() & 0o7777
+        )));
+    }
+    Ok(())
 }
 
 /// `name` with every character outside `[A-Za-z0-9_.-]` replaced by `_`, for file names.
@@ -121,6 +161,8 @@ pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// Writes `bytes` to `path`, replacing it atomically (rename) if it exists.
 pub(crate) fn write_replace(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let partial = partial_of(path);
+    // A partial file a killed run left behind (unlinking never follows a link).
+    let _ = fs::remove_file(&partial);
     let result = (|| {
         let mut f = create_private(&partial)?;
         f.write_all(bytes)?;
@@ -146,16 +188,38 @@ pub(crate) fn publish(partial: &Path, path: &Path) -> anyhow::Result<()> {
     sync_parent(path)
 }
 
-/// Creates (or truncates) a file only its owner may read. A child that then writes to it
+/// Creates a new file only its owner may read: never an existing file, never through a
+/// symbolic link (`O_CREAT|O_EXCL|O_NOFOLLOW`). A child that then writes to it
 /// (`pg_dump --file`) keeps that mode.
 pub(crate) fn create_private(path: &Path) -> std::io::Result<File> {
     let f = fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
+        .custom_flags(no_follow())
         .mode(0o600)
         .open(path)?;
     f.set_permissions(fs::Permissions::from_mode(0o600))?;
+    Ok(f)
+}
+
+/// `O_NOFOLLOW` for `OpenOptions::custom_flags`.
+pub(crate) fn no_follow() -> i32 {
+    i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).unwrap_or(0)
+}
+
+/// Opens an existing regular file for reading without following a symbolic link: a device, a
+/// FIFO or a link is refused (reading `/dev/zero` would never end).
+pub(crate) fn open_regular(path: &Path) -> std::io::Result<File> {
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(no_follow() | i32::try_from(rustix::fs::OFlags::NONBLOCK.bits()).unwrap_or(0))
+        .open(path)?;
+    if !f.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
     Ok(f)
 }
 
@@ -259,5 +323,25 @@ mod tests {
             1,
             "no partial left"
         );
+    }
+
+    #[test]
+    fn a_partial_name_planted_as_a_symlink_is_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, b"precious").unwrap();
+        let target = dir.path().join("x.manifest.json");
+        std::os::unix::fs::symlink(&victim, partial_of(&target)).unwrap();
+
+        let written = write_new(&target, b"hostile");
+
+        assert!(written.is_err());
+        assert_eq!(fs::read(&victim).unwrap(), b"precious");
+        assert!(!target.exists());
+        // write_replace removes the planted link (never its target) and writes its own file.
+        std::os::unix::fs::symlink(&victim, partial_of(&target)).unwrap();
+        write_replace(&target, b"mine").unwrap();
+        assert_eq!(fs::read(&victim).unwrap(), b"precious");
+        assert_eq!(fs::read(&target).unwrap(), b"mine");
     }
 }

@@ -95,7 +95,12 @@ pub(crate) fn read_manifest(path: &Path) -> Result<Manifest, BackupError> {
         file: path.to_path_buf(),
         reason,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let text = super::files::open_regular(path)
+        .and_then(|mut f| {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut f, &mut text).map(|_| text)
+        })
+        .map_err(|e| bad(e.to_string()))?;
     let manifest: Manifest = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
     if manifest.format != FORMAT {
         return Err(bad(format!(
@@ -103,7 +108,23 @@ pub(crate) fn read_manifest(path: &Path) -> Result<Manifest, BackupError> {
             manifest.format
         )));
     }
+    if !is_plain_file_name(&manifest.file) {
+        return Err(bad(format!(
+            "field \"file\" is {:?}, which is not the name of a file beside the manifest",
+            manifest.file
+        )));
+    }
     Ok(manifest)
+}
+
+/// A name of a file in the manifest's own directory: no directory part, not `.` or `..`, no
+/// control character.
+pub(crate) fn is_plain_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name.contains('/')
+        && !name.chars().any(char::is_control)
 }
 
 pub(crate) fn read_verified(path: &Path) -> Option<Verified> {

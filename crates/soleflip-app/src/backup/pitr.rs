@@ -19,7 +19,8 @@ use soleflip_pg::{Cluster, ClusterOptions, OsUser, PgBinaries, SUPERUSER};
 
 use super::child::ChildConnection;
 use super::files::{
-    ensure_private_dir, free_stem, tree_size, write_new, Cleanup, BASE_PREFIX, MANIFEST_EXT,
+    ensure_private_dir, free_stem, no_follow, tree_size, write_new, Cleanup, BASE_PREFIX,
+    MANIFEST_EXT,
 };
 use super::manifest::{BaseManifest, FORMAT};
 use super::{program, BackupError};
@@ -171,8 +172,13 @@ pub async fn archive_off(cluster: &Cluster) -> Result<ArchiveStatus, BackupError
     read_status(cluster).await
 }
 
-/// Creates `dir` (mode 0700) for the server's user, whose parents it must be able to enter.
+/// Creates `dir` (mode 0700) for the server's user, whose parents it must be able to enter. An
+/// existing `dir` is used only when it is already the server's private directory (a re-run), or
+/// when it is ours and empty: never a symbolic link, never another user's directory, never one
+/// that holds files (whose owner and mode it would silently change). Owner and mode are set
+/// through a descriptor opened without following links.
 fn make_server_dir(dir: &Path, user: Option<&OsUser>) -> anyhow::Result<()> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
     if let Some(parent) = dir.parent().filter(|p| !p.is_dir()) {
         fs::DirBuilder::new()
             .recursive(true)
@@ -180,11 +186,46 @@ fn make_server_dir(dir: &Path, user: Option<&OsUser>) -> anyhow::Result<()> {
             .create(parent)
             .with_context(|| format!("creating {}", parent.display()))?;
     }
-    if !dir.is_dir() {
+    let created = fs::symlink_metadata(dir).is_err();
+    if created {
         fs::DirBuilder::new()
             .mode(0o700)
             .create(dir)
             .with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let refuse = |why: String| anyhow::anyhow!("refusing {}: {why}", dir.display());
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::DIRECTORY;
+    let handle = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(i32::try_from(flags.bits()).unwrap_or(0))
+        .open(dir)
+        .map_err(|e| {
+            refuse(format!(
+                "it is not a directory that can be opened without following a link ({e})"
+            ))
+        })?;
+    let meta = handle
+        .metadata()
+        .with_context(|| format!("reading {}", dir.display()))?;
+    let me = rustix::process::geteuid().as_raw();
+    let server = user.map_or(me, |u| u.uid);
+    let already_private = meta.uid() == server && meta.mode() & 0o777 == 0o700;
+    if !created && !already_private {
+        if meta.uid() != me {
+            return Err(refuse(format!(
+                "it exists and belongs to user id {}; choose a new directory",
+                meta.uid()
+            )));
+        }
+        let empty = fs::read_dir(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .next()
+            .is_none();
+        if !empty {
+            return Err(refuse(
+                "it exists and is not empty; choose a new or empty directory".to_string(),
+            ));
+        }
     }
     if let Some(u) = user {
         if !dir.parent().is_none_or(|p| u.can_traverse(p)) {
@@ -195,10 +236,11 @@ fn make_server_dir(dir: &Path, user: Option<&OsUser>) -> anyhow::Result<()> {
                 dir.display()
             );
         }
-        u.chown(dir)
+        std::os::unix::fs::fchown(&handle, Some(u.uid), Some(u.gid))
             .with_context(|| format!("giving {} to {}", dir.display(), u.name))?;
     }
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+    handle
+        .set_permissions(fs::Permissions::from_mode(0o700))
         .with_context(|| format!("setting the mode of {}", dir.display()))
 }
 
@@ -491,19 +533,28 @@ fn write_recovery_settings(
         conf_quote(&restore_command(archive)),
         conf_quote(&target)
     );
+    // Neither file is opened through a link the base backup might hold under its name.
+    use std::os::unix::fs::OpenOptionsExt;
     let mut f = fs::OpenOptions::new()
         .append(true)
         .create(true)
+        .custom_flags(no_follow())
         .open(&auto)
         .with_context(|| format!("opening {}", auto.display()))?;
     f.write_all(text.as_bytes())
         .and_then(|()| f.sync_all())
         .with_context(|| format!("writing {}", auto.display()))?;
     let signal = data_dir.join("recovery.signal");
-    fs::write(&signal, b"").with_context(|| format!("writing {}", signal.display()))?;
+    let marker = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(no_follow())
+        .mode(0o600)
+        .open(&signal)
+        .with_context(|| format!("writing {}", signal.display()))?;
     if let Some(u) = user {
-        for path in [&auto, &signal] {
-            u.chown(path)
+        for (path, file) in [(&auto, &f), (&signal, &marker)] {
+            std::os::unix::fs::fchown(file, Some(u.uid), Some(u.gid))
                 .with_context(|| format!("giving {} to {}", path.display(), u.name))?;
         }
     }

@@ -12,6 +12,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use std::fs;
+
 use anyhow::Context;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
@@ -113,7 +115,10 @@ pub fn list_backups(dir: &Path) -> anyhow::Result<Vec<BackupEntry>> {
         }
         let record = read_verified(&dir.join(format!("{stem}{VERIFIED_EXT}")));
         let verified = match (&manifest, &record) {
-            (Some(m), Some(v)) => m.sha256 == v.sha256 && dir.join(&m.file).is_file(),
+            (Some(m), Some(v)) => {
+                m.sha256 == v.sha256
+                    && fs::symlink_metadata(dir.join(&m.file)).is_ok_and(|f| f.is_file())
+            }
             _ => false,
         };
         out.push(BackupEntry {

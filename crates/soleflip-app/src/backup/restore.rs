@@ -1,5 +1,12 @@
 //! `db backup verify` and `db restore`: check the file against its manifest before anything
 //! else, restore it in one transaction, then verify the result and compare its row counts.
+//!
+//! A dump holds code (functions, index expressions, constraints, defaults) that its database's
+//! roles wrote, and `pg_restore` runs some of it. So `pg_restore` never logs in as the caller
+//! (often a superuser): when the caller may create roles, each restore makes a login role of its
+//! own with no rights but CREATE on the one database it restores into, restores as that role
+//! (`--no-owner`), then hands the restored objects to the caller (`REASSIGN OWNED`) and drops
+//! the role. The dump's code thus runs with less than its owners had, never more.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -11,7 +18,7 @@ use soleflip_db::{admin, verify, DbTarget};
 use soleflip_pg::PgBinaries;
 
 use super::child::ChildConnection;
-use super::files::{sha256_file, write_replace};
+use super::files::{open_regular, sha256_of, write_replace};
 use super::manifest::{
     manifest_path_for, read_manifest, verified_path_for, Manifest, MigrationRef, Verified,
 };
@@ -23,6 +30,9 @@ pub struct Checked {
     pub dump: PathBuf,
     pub manifest_path: PathBuf,
     pub manifest: Manifest,
+    /// Device and inode of the file that was checked: the restore reads that file, not
+    /// whatever another process put under its name since.
+    identity: (u64, u64),
 }
 
 /// What `backup verify` found.
@@ -67,14 +77,16 @@ pub async fn check_file(file: &Path) -> Result<Checked, BackupError> {
     }
     let manifest = read_manifest(&manifest_path)?;
     let dump = manifest_path.with_file_name(&manifest.file);
-    let hashed = dump.clone();
-    let (sha256, size) = tokio::task::spawn_blocking(move || sha256_file(&hashed))
+    let unreadable = |e: std::io::Error| BackupError::Corrupt {
+        file: dump.clone(),
+        reason: format!("cannot be read ({e})"),
+    };
+    let mut opened = open_regular(&dump).map_err(unreadable)?;
+    let identity = file_identity(&opened).map_err(unreadable)?;
+    let (sha256, size) = tokio::task::spawn_blocking(move || sha256_of(&mut opened))
         .await
         .context("hashing the backup")?
-        .map_err(|e| BackupError::Corrupt {
-            file: dump.clone(),
-            reason: format!("cannot be read ({e})"),
-        })?;
+        .map_err(unreadable)?;
     let corrupt = |reason: String| BackupError::Corrupt {
         file: dump.clone(),
         reason,
@@ -95,7 +107,14 @@ pub async fn check_file(file: &Path) -> Result<Checked, BackupError> {
         dump,
         manifest_path,
         manifest,
+        identity,
     })
+}
+
+fn file_identity(file: &std::fs::File) -> std::io::Result<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = file.metadata()?;
+    Ok((meta.dev(), meta.ino()))
 }
 
 /// Checks `file`, restores it into a scratch database on the target's server, verifies the
@@ -110,15 +129,11 @@ pub async fn verify(
     let checked = check_file(file).await?;
     let pg_restore = program(bins, "pg_restore")?;
     let abandoned = drop_abandoned_scratch(target).await?;
-    let scratch_name = format!(
-        "{SCRATCH_PREFIX}{}_{}",
-        std::process::id(),
-        Utc::now().format("%Y%m%d%H%M%S%3f")
-    );
+    let scratch_name = scratch_name();
     let scratch = target.with_database(&scratch_name);
     create_database(target, &scratch_name).await?;
     let result = async {
-        restore_into(&scratch, &pg_restore, &checked.dump, false).await?;
+        restore_as_own_role(&scratch, &pg_restore, &checked).await?;
         compare(&scratch, &checked.manifest).await
     }
     .await;
@@ -150,9 +165,11 @@ pub async fn verify(
 }
 
 /// Restores `file` into the target's database: checks the file first; creates the database if
-/// it does not exist; refuses one that holds objects unless `replace` (then the dump's objects
-/// are dropped and recreated, `pg_restore --clean`); restores in a single transaction, so an
-/// interrupted restore leaves the database as it was; then verifies and compares row counts.
+/// it does not exist; refuses one that holds objects unless `replace`; restores in a single
+/// transaction, so an interrupted restore leaves the database as it was; then verifies and
+/// compares row counts. A database that is replaced is restored beside it into a new database,
+/// which then takes its name (the sessions connected to the old one are ended, and the old one
+/// dropped): its objects, settings and grants of its own are not carried over; its owner is.
 pub async fn restore(
     target: &DbTarget,
     bins: &PgBinaries,
@@ -175,26 +192,287 @@ pub async fn restore(
     if objects > 0 && !replace {
         return Err(BackupError::NotEmpty { database, objects });
     }
-    let created = !exists && create_database(target, &database).await?;
-    if let Err(e) = restore_into(target, &pg_restore, &checked.dump, objects > 0).await {
-        if created {
-            admin::drop_database(target).await?;
+    if objects > 0 {
+        let fresh_name = scratch_name();
+        let fresh = target.with_database(&fresh_name);
+        create_database(target, &fresh_name).await?;
+        if let Err(e) = restore_as_own_role(&fresh, &pg_restore, &checked).await {
+            admin::drop_database(&fresh).await?;
+            return Err(
+                anyhow::anyhow!("restoring {database}: {e:#}; the database is unchanged").into(),
+            );
         }
-        let unchanged = if created {
-            "it was created for this restore and dropped again"
-        } else {
-            "its transaction was rolled back, the database is unchanged"
-        };
-        return Err(anyhow::anyhow!("restoring {database}: {e:#}; {unchanged}").into());
+        if let Err(e) = take_the_name(target, &fresh_name, &database).await {
+            admin::drop_database(&fresh).await?;
+            return Err(
+                anyhow::anyhow!("replacing {database}: {e:#}; the database is unchanged").into(),
+            );
+        }
+    } else {
+        let created = !exists && create_database(target, &database).await?;
+        if let Err(e) = restore_as_own_role(target, &pg_restore, &checked).await {
+            if created {
+                admin::drop_database(target).await?;
+            }
+            let unchanged = if created {
+                "it was created for this restore and dropped again"
+            } else {
+                "its transaction was rolled back, the database is unchanged"
+            };
+            return Err(anyhow::anyhow!("restoring {database}: {e:#}; {unchanged}").into());
+        }
+        let differences = compare(target, &checked.manifest).await?;
+        return Ok(RestoreOutcome {
+            checked,
+            database,
+            created,
+            replaced: false,
+            differences,
+        });
     }
     let differences = compare(target, &checked.manifest).await?;
     Ok(RestoreOutcome {
         checked,
         database,
-        created,
-        replaced: objects > 0,
+        created: false,
+        replaced: true,
         differences,
     })
+}
+
+/// `soleflip_verify_<pid>_<time>`: a database name of this process, unique within it.
+fn scratch_name() -> String {
+    static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    format!(
+        "{SCRATCH_PREFIX}{}_{}{}",
+        std::process::id(),
+        Utc::now().format("%Y%m%d%H%M%S%3f"),
+        SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
+}
+
+/// Gives database `database` (which exists) the contents of `fresh`: `fresh` gets the old one's
+/// owner, then, in one transaction, the old one is renamed away and `fresh` takes its name;
+/// then the old one is dropped. Sessions connected to the old one are ended first.
+async fn take_the_name(target: &DbTarget, fresh: &str, database: &str) -> anyhow::Result<()> {
+    use admin::quote_ident as q;
+    let mut maint = admin::connect_maintenance(target).await?;
+    let owner: String = sqlx::query_scalar(
+        "select pg_catalog.pg_get_userbyid(datdba)::text from pg_catalog.pg_database \
+         where datname = $1",
+    )
+    .bind(database)
+    .fetch_one(&mut maint)
+    .await?;
+    sqlx::raw_sql(&format!(
+        "alter database {} owner to {}",
+        q(fresh),
+        q(&owner)
+    ))
+    .execute(&mut maint)
+    .await?;
+    let old = scratch_name();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        sqlx::query(
+            "select pg_catalog.pg_terminate_backend(pid) from pg_catalog.pg_stat_activity \
+             where datname = $1 and pid <> pg_catalog.pg_backend_pid()",
+        )
+        .bind(database)
+        .execute(&mut maint)
+        .await?;
+        let swap = format!(
+            "begin; alter database {} rename to {}; alter database {} rename to {}; commit;",
+            q(database),
+            q(&old),
+            q(fresh),
+            q(database)
+        );
+        match sqlx::raw_sql(&swap).execute(&mut maint).await {
+            Ok(_) => break,
+            // 55006: a session of the old database is still ending (or just connected).
+            Err(sqlx::Error::Database(db))
+                if db.code().as_deref() == Some("55006")
+                    && std::time::Instant::now() < deadline =>
+            {
+                let _ = sqlx::raw_sql("rollback").execute(&mut maint).await;
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => {
+                let _ = sqlx::raw_sql("rollback").execute(&mut maint).await;
+                return Err(anyhow::anyhow!(
+                    "renaming the restored database to {database}: {}",
+                    target.scrub(&e.to_string())
+                ));
+            }
+        }
+    }
+    admin::drop_database(&target.with_database(&old))
+        .await
+        .with_context(|| format!("dropping the replaced database (now named {old})"))?;
+    Ok(())
+}
+
+/// Restores the checked dump into the target's database (existing, empty) so that the dump's
+/// code never runs with the caller's rights: as a login role made for this restore when the
+/// caller may create roles (see the module documentation), else as the caller. The restored
+/// objects end up owned by the caller either way.
+async fn restore_as_own_role(
+    target: &DbTarget,
+    pg_restore: &Path,
+    checked: &Checked,
+) -> anyhow::Result<()> {
+    let Some(role) = RestoreRole::create(target).await? else {
+        tracing::warn!(
+            user = %target.user(),
+            "this role may not create roles: the dump is restored with its rights"
+        );
+        return restore_into(target, pg_restore, checked).await;
+    };
+    let result = async {
+        let login = role.admit(target).await?;
+        restore_into(&login, pg_restore, checked)
+            .await
+            .map_err(|e| login_hint(e, &role.name, &target.user()))?;
+        role.hand_over(target).await
+    }
+    .await;
+    let dropped = role.drop(target).await;
+    result?;
+    dropped
+}
+
+/// `soleflip_restore_<pid>_<time>`: the role a restore of this process runs `pg_restore` as.
+const ROLE_PREFIX: &str = "soleflip_restore_";
+
+/// A login role made for one restore: no attribute beyond LOGIN, a random password valid for a
+/// day, member of nothing, and CREATE on the one database it restores into.
+struct RestoreRole {
+    name: String,
+    password: String,
+}
+
+impl RestoreRole {
+    /// None when the caller may not create roles.
+    async fn create(target: &DbTarget) -> anyhow::Result<Option<Self>> {
+        let mut maint = admin::connect_maintenance(target).await?;
+        let may: bool = sqlx::query_scalar(
+            "select rolsuper or rolcreaterole from pg_catalog.pg_roles \
+             where rolname = current_user",
+        )
+        .fetch_one(&mut maint)
+        .await?;
+        if !may {
+            return Ok(None);
+        }
+        let name = format!(
+            "{ROLE_PREFIX}{}_{}",
+            std::process::id(),
+            scratch_name().rsplit('_').next().unwrap_or("0")
+        );
+        let password = random_hex(24).context("reading /dev/urandom")?;
+        let until = (Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+        let create = format!(
+            "create role {} login nosuperuser nocreatedb nocreaterole noinherit noreplication \
+             nobypassrls password {} valid until {}",
+            admin::quote_ident(&name),
+            sql::quote_literal(&password),
+            sql::quote_literal(&until)
+        );
+        sqlx::raw_sql(&create)
+            .execute(&mut maint)
+            .await
+            .map_err(|e| anyhow::anyhow!("creating the restore role {name}: {}", db_message(&e)))?;
+        Ok(Some(Self { name, password }))
+    }
+
+    /// Lets the role connect to the target's database and create objects in it (and in its
+    /// `public` schema); returns the target as seen by the role.
+    async fn admit(&self, target: &DbTarget) -> anyhow::Result<DbTarget> {
+        let role = admin::quote_ident(&self.name);
+        let db = admin::quote_ident(&target.database());
+        let mut conn = target.connect().await?;
+        let public: bool = sqlx::query_scalar(
+            "select exists (select 1 from pg_catalog.pg_namespace where nspname = 'public')",
+        )
+        .fetch_one(&mut conn)
+        .await?;
+        let mut grants = format!("grant connect, create, temporary on database {db} to {role};");
+        if public {
+            grants.push_str(&format!("grant usage, create on schema public to {role};"));
+        }
+        sqlx::raw_sql(&grants)
+            .execute(&mut conn)
+            .await
+            .map_err(|e| anyhow::anyhow!("admitting the restore role: {}", db_message(&e)))?;
+        Ok(target.with_login(&self.name, Some(&self.password)))
+    }
+
+    /// Gives everything the role restored to the caller and takes back its grants.
+    async fn hand_over(&self, target: &DbTarget) -> anyhow::Result<()> {
+        let role = admin::quote_ident(&self.name);
+        let mut conn = target.connect().await?;
+        // A non-superuser creator must hold the role's privileges to reassign its objects.
+        let sql = format!(
+            "grant {role} to current_user; reassign owned by {role} to current_user; \
+             drop owned by {role};"
+        );
+        sqlx::raw_sql(&sql)
+            .execute(&mut conn)
+            .await
+            .map_err(|e| anyhow::anyhow!("taking over the restored objects: {}", db_message(&e)))?;
+        Ok(())
+    }
+
+    /// Drops the role (after taking back what it still holds in the target's database).
+    async fn drop(self, target: &DbTarget) -> anyhow::Result<()> {
+        let role = admin::quote_ident(&self.name);
+        if let Ok(mut conn) = target.connect().await {
+            let _ = sqlx::raw_sql(&format!("drop owned by {role}"))
+                .execute(&mut conn)
+                .await;
+        }
+        let mut maint = admin::connect_maintenance(target).await?;
+        sqlx::raw_sql(&format!("drop role if exists {role}"))
+            .execute(&mut maint)
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "dropping the restore role {}: {}",
+                    self.name,
+                    db_message(&e)
+                )
+            })?;
+        Ok(())
+    }
+}
+
+/// A restore role that the server did not let in: say what to change.
+fn login_hint(e: anyhow::Error, role: &str, user: &str) -> anyhow::Error {
+    let text = format!("{e:#}");
+    if text.contains("authentication failed") || text.contains("pg_hba.conf") {
+        e.context(format!(
+            "the server refused the login of the restore role {role}: soleflip restores as a \
+             role of its own (see SECURITY.md), which must be able to log in the way {user} \
+             does (a pg_hba.conf line for all users, password authentication)"
+        ))
+    } else {
+        e
+    }
+}
+
+fn db_message(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(db) => db.message().to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn random_hex(bytes: usize) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut buf = vec![0u8; bytes];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut buf)?;
+    Ok(hex::encode(buf))
 }
 
 /// Creates an empty database (from `template0`, as `pg_restore` expects) on the target's
@@ -220,7 +498,38 @@ async fn drop_abandoned_scratch(target: &DbTarget) -> Result<Vec<String>, Backup
         tracing::info!(database = %name, "dropped the scratch database of a verify that died");
         dropped.push(name);
     }
+    drop_abandoned_roles(target).await;
     Ok(dropped)
+}
+
+/// Drops the restore roles of runs that died (their process gone); a role that still holds
+/// something (a grant in a database a killed restore left) stays, and its password expires.
+async fn drop_abandoned_roles(target: &DbTarget) {
+    let Ok(mut maint) = admin::connect_maintenance(target).await else {
+        return;
+    };
+    let names: Vec<String> = sqlx::query_scalar(
+        "select rolname::text from pg_catalog.pg_roles \
+         where pg_catalog.starts_with(rolname, $1) order by 1",
+    )
+    .bind(ROLE_PREFIX)
+    .fetch_all(&mut maint)
+    .await
+    .unwrap_or_default();
+    for name in names {
+        let pid = name
+            .strip_prefix(ROLE_PREFIX)
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|p| p.parse::<u32>().ok());
+        let Some(pid) = pid else { continue };
+        if Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let sql = format!("drop role if exists {}", admin::quote_ident(&name));
+        if sqlx::raw_sql(&sql).execute(&mut maint).await.is_ok() {
+            tracing::info!(role = %name, "dropped the restore role of a run that died");
+        }
+    }
 }
 
 async fn create_database(target: &DbTarget, name: &str) -> Result<bool, BackupError> {
@@ -240,13 +549,25 @@ async fn create_database(target: &DbTarget, name: &str) -> Result<bool, BackupEr
     }
 }
 
-/// `pg_restore` of `dump` into the target's database, all or nothing.
+/// `pg_restore` of the checked dump into the target's database, all or nothing, logged in as
+/// the target's user. The dump is the very file that was checked (same device and inode, read
+/// without following links) and reaches `pg_restore` as its standard input, so no path can pass
+/// for an option; the database is named in a quoted `dbname='...'`, so a name is never read as a
+/// connection string.
 async fn restore_into(
     target: &DbTarget,
     pg_restore: &Path,
-    dump: &Path,
-    clean: bool,
+    checked: &Checked,
 ) -> anyhow::Result<()> {
+    let file = open_regular(&checked.dump)
+        .with_context(|| format!("opening {}", checked.dump.display()))?;
+    if file_identity(&file)? != checked.identity || file.metadata()?.len() != checked.manifest.size
+    {
+        anyhow::bail!(
+            "{} was replaced or changed after it was checked",
+            checked.dump.display()
+        );
+    }
     let child = ChildConnection::new(target, "soleflip-restore")?;
     let mut cmd = child.command(pg_restore);
     cmd.args([
@@ -255,14 +576,20 @@ async fn restore_into(
         "--no-owner",
         "--no-password",
     ]);
-    if clean {
-        cmd.args(["--clean", "--if-exists"]);
-    }
-    // --dbname makes pg_restore connect (rather than print SQL); the name is no secret, the
-    // rest of the connection comes from the environment and the passfile.
-    cmd.arg(format!("--dbname={}", target.database())).arg(dump);
+    // --dbname makes pg_restore connect (rather than print SQL); the rest of the connection
+    // comes from the environment and the passfile.
+    cmd.arg(format!(
+        "--dbname=dbname={}",
+        quote_conninfo(&target.database())
+    ));
+    cmd.stdin(std::process::Stdio::from(file));
     child.run(cmd, "pg_restore").await?;
     Ok(())
+}
+
+/// A value for a keyword/value connection string, always single-quoted.
+fn quote_conninfo(value: &str) -> String {
+    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
 /// Every way the database behind `target` differs from what `manifest` promises: migration,
