@@ -144,7 +144,7 @@ impl App {
                     PgPoolOptions::new()
                         .max_connections(POOL_SIZE)
                         .acquire_timeout(soleflip_db::target::CONNECT_TIMEOUT)
-                        .connect_lazy_with(target.options().clone()),
+                        .connect_lazy_with(target.connect_options()),
                 )
             })
             .await

@@ -256,7 +256,10 @@ async fn restore_refuses_a_non_empty_database_without_yes_and_replaces_it_with_y
         matches!(refused, BackupError::NotEmpty { .. }),
         "{refused:?}"
     );
-    assert!(refused.to_string().contains("--yes"), "{refused}");
+    assert!(
+        refused.to_string().contains("needs an explicit confirmation"),
+        "{refused}"
+    );
     assert!(refused.to_string().contains(&db.name), "{refused}");
     let after = "select count(*) from core.brands where slug = 'after-the-backup'";
     assert_eq!(count(&db, after).await, 1, "untouched");

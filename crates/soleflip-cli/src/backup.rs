@@ -322,7 +322,11 @@ pub async fn restore(args: RestoreArgs, app: &App) -> anyhow::Result<Outcome> {
         .as_deref()
         .map_or_else(|| target.clone(), |name| target.with_database(name));
     let bins = app.binaries()?;
-    let done = match outcome_of(app::restore(&to, &bins, &args.file, args.yes).await)? {
+    let restored = match app::restore(&to, &bins, &args.file, args.yes).await {
+        Err(e @ BackupError::NotEmpty { .. }) => anyhow::bail!("{e} (--yes)"),
+        other => other,
+    };
+    let done = match outcome_of(restored)? {
         Ok(d) => d,
         Err(outcome) => return Ok(outcome),
     };

@@ -57,7 +57,7 @@ pub enum BackupError {
     /// Restoring over a database that holds objects needs an explicit yes.
     #[error(
         "refusing to restore over database {database}, which is not empty ({objects} objects): \
-         pass --yes to replace its contents"
+         replacing its contents needs an explicit confirmation"
     )]
     NotEmpty { database: String, objects: i64 },
     /// `pg_dump` older than the server cannot dump it faithfully.

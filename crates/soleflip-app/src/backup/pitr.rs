@@ -106,7 +106,7 @@ pub fn parse_time(text: &str) -> anyhow::Result<DateTime<Utc>> {
         .map(|d| d.with_timezone(&Utc))
         .map_err(|_| {
             anyhow::anyhow!(
-                "--to-time {t:?} is not a time with a UTC offset, e.g. 2025-01-31T14:05:00Z or \
+                "recovery time {t:?} is not a time with a UTC offset, e.g. 2025-01-31T14:05:00Z or \
                  2025-01-31 15:05:00+01:00"
             )
         })
@@ -230,8 +230,8 @@ fn make_server_dir(dir: &Path, user: Option<&OsUser>) -> anyhow::Result<()> {
     if let Some(u) = user {
         if !dir.parent().is_none_or(|p| u.can_traverse(p)) {
             anyhow::bail!(
-                "the {} user, which runs the server, cannot enter {}: choose a directory it can \
-                 reach with --dir",
+                "the {} user, which runs the server, cannot enter {}: choose an archive \
+                 directory it can reach",
                 u.name,
                 dir.display()
             );
@@ -651,6 +651,6 @@ mod tests {
             "2025-01-31T14:05:00+00:00"
         );
         let err = parse_time("2025-01-31 14:05").unwrap_err().to_string();
-        assert!(err.contains("--to-time"), "{err}");
+        assert!(err.contains("recovery time \"2025-01-31 14:05\""), "{err}");
     }
 }
