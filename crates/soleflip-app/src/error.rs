@@ -100,7 +100,8 @@ impl Coded for crate::backup::BackupError {
             E::NoManifest { .. } | E::BadManifest { .. } => Code::InvalidInput,
             E::NotEmpty { .. } => Code::ConfirmationRequired,
             E::ClientTooOld { .. } => Code::MissingDependency,
-            E::ArchivingOff => Code::Conflict,
+            E::ArchivingOff | E::NotEmbedded { .. } => Code::Conflict,
+            E::BadInput { .. } => Code::InvalidInput,
             E::Unexpected(e) => code_of(e.as_ref()),
         }
     }

@@ -257,7 +257,9 @@ async fn restore_refuses_a_non_empty_database_without_yes_and_replaces_it_with_y
         "{refused:?}"
     );
     assert!(
-        refused.to_string().contains("needs an explicit confirmation"),
+        refused
+            .to_string()
+            .contains("needs an explicit confirmation"),
         "{refused}"
     );
     assert!(refused.to_string().contains(&db.name), "{refused}");

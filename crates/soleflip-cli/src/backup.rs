@@ -10,10 +10,10 @@ use clap::{Args, Subcommand, ValueEnum};
 use soleflip_app::backup::{
     self as app, BackupError, BackupReport, BackupVerifyReport, BaseReport, Policy, RestoreReport,
 };
-use soleflip_app::{App, Create};
+use soleflip_app::App;
 
 use crate::cli::Format;
-use crate::output::{error_line, print, show};
+use crate::output::{print, show};
 use crate::Outcome;
 
 #[derive(Debug, Args)]
@@ -106,43 +106,14 @@ pub enum OnOff {
     Off,
 }
 
-/// The backup directory: `--dir`, else `<home>/backups` (embedded cluster) or `./backups`.
-fn backup_dir(dir: Option<PathBuf>, app: &App) -> anyhow::Result<PathBuf> {
-    let dir = dir.unwrap_or_else(|| {
-        if app.embedded() {
-            app.home().join("backups")
-        } else {
-            PathBuf::from("backups")
-        }
-    });
-    Ok(std::path::absolute(dir)?)
-}
-
-/// Turns the errors a monitor must tell apart into exit codes: a damaged backup is exit 2.
-fn outcome_of<T>(result: Result<T, BackupError>) -> anyhow::Result<Result<T, Outcome>> {
-    match result {
-        Ok(v) => Ok(Ok(v)),
-        Err(e @ BackupError::Corrupt { .. }) => {
-            error_line(&format!("soleflip: {e}"));
-            Ok(Err(Outcome::Drift))
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 pub async fn backup(args: BackupArgs, app: &App) -> anyhow::Result<Outcome> {
     if args.action.is_some() && (args.base || args.verify) {
         anyhow::bail!("--base and --verify apply to taking a backup, not to `verify` or `prune`");
     }
-    let dir = backup_dir(args.dir, app)?;
+    let dir = app.backup_dir(args.dir.as_deref())?;
     match args.action {
         Some(BackupAction::Verify { file }) => {
-            let target = app.target(Create::No).await?;
-            let bins = app.binaries()?;
-            let verified = match outcome_of(app::verify(&target, &bins, &file).await)? {
-                Ok(v) => v,
-                Err(outcome) => return Ok(outcome),
-            };
+            let verified = app.verify_backup(&file).await?;
             show_verify(&verified, args.format)
         }
         Some(BackupAction::Prune {
@@ -154,19 +125,12 @@ pub async fn backup(args: BackupArgs, app: &App) -> anyhow::Result<Outcome> {
                 keep_daily,
                 keep_weekly,
             };
-            let plan = app::prune(&dir, policy, dry_run)?;
+            let plan = app.prune_backups(&dir, policy, dry_run)?;
             show_prune(&plan, &dir, args.format)?;
             Ok(Outcome::Ok)
         }
         None if args.base => {
-            if !app.embedded() {
-                anyhow::bail!(
-                    "--base backs up the embedded cluster; for your own server use pg_basebackup \
-                     and its WAL archiving"
-                );
-            }
-            let cluster = app.cluster()?;
-            let base = app::base_backup(&cluster, &dir).await?;
+            let base = app.base_backup(&dir).await?;
             show(&BaseReport::from(&base), args.format, |_| {
                 format!(
                     "base backup: {}\nmanifest: {}\nfinished at: {}; PostgreSQL {}; {} bytes\n\
@@ -182,17 +146,7 @@ pub async fn backup(args: BackupArgs, app: &App) -> anyhow::Result<Outcome> {
             Ok(Outcome::Ok)
         }
         None => {
-            let target = app.target(Create::No).await?;
-            let bins = app.binaries()?;
-            let done = app::backup(&target, &bins, &dir).await?;
-            let verified = if args.verify {
-                match outcome_of(app::verify(&target, &bins, &done.dump).await)? {
-                    Ok(v) => Some(v),
-                    Err(outcome) => return Ok(outcome),
-                }
-            } else {
-                None
-            };
+            let (done, verified) = app.take_backup(&dir, args.verify).await?;
             let m = &done.manifest;
             if args.format == Format::Json {
                 show(
@@ -316,19 +270,12 @@ fn show_prune(plan: &app::PrunePlan, dir: &Path, format: Format) -> anyhow::Resu
 }
 
 pub async fn restore(args: RestoreArgs, app: &App) -> anyhow::Result<Outcome> {
-    let target = app.target(Create::No).await?;
-    let to = args
-        .to
-        .as_deref()
-        .map_or_else(|| target.clone(), |name| target.with_database(name));
-    let bins = app.binaries()?;
-    let restored = match app::restore(&to, &bins, &args.file, args.yes).await {
+    let done = match app
+        .restore_backup(&args.file, args.to.as_deref(), args.yes)
+        .await
+    {
         Err(e @ BackupError::NotEmpty { .. }) => anyhow::bail!("{e} (--yes)"),
-        other => other,
-    };
-    let done = match outcome_of(restored)? {
-        Ok(d) => d,
-        Err(outcome) => return Ok(outcome),
+        other => other?,
     };
     if args.format == Format::Json {
         show(&RestoreReport::from(&done), args.format, |_| String::new());
@@ -356,26 +303,15 @@ pub async fn restore(args: RestoreArgs, app: &App) -> anyhow::Result<Outcome> {
 }
 
 pub async fn recover(args: RecoverArgs, app: &App) -> anyhow::Result<Outcome> {
-    let target_time = app::parse_time(&args.to_time)?;
-    let backups = match (args.dir, app.embedded()) {
-        (Some(d), _) => std::path::absolute(d)?,
-        (None, true) => std::path::absolute(app.home().join("backups"))?,
-        (None, false) => anyhow::bail!("--dir is needed: where are the base backups?"),
-    };
-    let source = if app.embedded() {
-        Some(app.cluster()?)
-    } else {
-        None
-    };
-    let bins = app.binaries()?;
-    let into = std::path::absolute(&args.into)?;
-    let req = app::RecoverRequest {
-        target_time,
-        into: into.clone(),
-        backups,
-        archive: args.archive,
-    };
-    let done = app::recover(source.as_ref(), bins, &req).await?;
+    let (req, done) = app
+        .recover(&app::RecoverAsk {
+            to_time: args.to_time,
+            into: args.into,
+            backups: args.dir,
+            archive: args.archive,
+        })
+        .await?;
+    let (target_time, into) = (req.target_time, req.into);
     let mut s = format!(
         "recovered to {} into {}\nbase backup: {}\nWAL archive: {}\n",
         target_time.to_rfc3339(),
@@ -396,13 +332,8 @@ pub async fn recover(args: RecoverArgs, app: &App) -> anyhow::Result<Outcome> {
 
 /// `pg archive on|off`, or its state.
 pub async fn archive(args: ArchiveArgs, app: &App) -> anyhow::Result<Outcome> {
-    let cluster = app.cluster()?;
-    let dir = args.dir.unwrap_or_else(|| app.home().join("wal-archive"));
-    let status = match args.state {
-        Some(OnOff::On) => app::archive_on(&cluster, &dir).await?,
-        Some(OnOff::Off) => app::archive_off(&cluster).await?,
-        None => app::archive_status(&cluster).await?,
-    };
+    let on = args.state.map(|s| s == OnOff::On);
+    let status = app.archive(on, args.dir.as_deref()).await?;
     let state = if status.on() {
         format!(
             "on, into {}",

@@ -124,9 +124,10 @@ fn concurrent_starts_share_one_server() {
         .iter()
         .filter(|o| stdout(o).contains(" started"))
         .count();
+    let said: Vec<String> = outputs.iter().map(stdout).collect();
     assert_eq!(
         started, 1,
-        "exactly one process started the server, the others used it"
+        "exactly one process started the server, the others used it: {said:#?}"
     );
     home_cmd(h, &["pg", "stop"]);
 }

@@ -16,6 +16,7 @@
 //! Every file appears under its final name complete or not at all (written as `*.partial`,
 //! synced, then linked into place without ever replacing an existing file).
 
+mod cases;
 mod child;
 mod dump;
 mod files;
@@ -25,6 +26,7 @@ mod prune;
 mod report;
 mod restore;
 
+pub use cases::RecoverAsk;
 pub use child::{pg_dump_command, ChildConnection};
 pub use dump::{backup, BackupOutcome};
 pub use files::sha256_file;
@@ -74,6 +76,12 @@ pub enum BackupError {
     /// Point-in-time recovery needs WAL archiving, which is off.
     #[error("WAL archiving is off on the embedded cluster: turn it on with `soleflip pg archive on` (then take a base backup)")]
     ArchivingOff,
+    /// A use case of the embedded cluster asked of another server.
+    #[error("{what} is taken of the embedded cluster; for another server use its own tools (pg_basebackup and its WAL archiving)")]
+    NotEmbedded { what: &'static str },
+    /// A value given by the caller is malformed.
+    #[error("{reason}")]
+    BadInput { reason: String },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
