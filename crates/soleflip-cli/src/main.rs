@@ -117,8 +117,15 @@ fn fail(error: &anyhow::Error, app: Option<&App>) -> ExitCode {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SOLEFLIP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // Each use case is a span with its key fields (never a secret): at `info` it is logged when
+    // it starts and when it ends, with its duration; events inside it carry its fields.
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_span_events(
+            tracing_subscriber::fmt::format::FmtSpan::NEW
+                | tracing_subscriber::fmt::format::FmtSpan::CLOSE,
+        )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
 }

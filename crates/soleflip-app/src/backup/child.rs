@@ -98,6 +98,10 @@ impl ChildConnection {
             .kill_on_drop(true);
         // Listen before the child exists, so that no signal finds us unprepared.
         let mut stop = Interrupt::listen().context("listening for SIGINT and SIGTERM")?;
+        // The program and its arguments, never its environment (the passfile's path is there,
+        // the password is not, but neither belongs in a log).
+        tracing::debug!(program = ?cmd.as_std().get_program(), args = ?cmd.as_std().get_args().collect::<Vec<_>>(), "running {what}");
+        let started = std::time::Instant::now();
         let child = cmd.spawn().with_context(|| format!("starting {what}"))?;
         let out = tokio::select! {
             out = child.wait_with_output() => out.with_context(|| format!("running {what}"))?,
@@ -105,6 +109,7 @@ impl ChildConnection {
                 "{what} stopped: soleflip received {signal}; nothing was left behind"
             ),
         };
+        tracing::debug!(status = %out.status, ms = started.elapsed().as_millis() as u64, "{what} ended");
         if out.status.success() {
             return Ok(out);
         }
