@@ -66,7 +66,7 @@ impl TableName {
 pub async fn list_tables(conn: &mut PgConnection) -> Result<Vec<TableName>, sqlx::Error> {
     sqlx::query_as!(
         TableName,
-        r#"select n.nspname::text as "schema!", c.relname::text as "name!"
+        r#"select n.nspname as "schema!", c.relname as "name!"
          from pg_class c
          join pg_namespace n on n.oid = c.relnamespace
          where c.relkind = 'r'
