@@ -29,12 +29,13 @@ pub async fn connect_maintenance(target: &DbTarget) -> Result<PgConnection, Conn
 pub async fn ensure_database(target: &DbTarget) -> Result<bool, AdminError> {
     let database = target.database();
     let mut conn = connect_maintenance(target).await?;
-    let exists: bool =
-        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
-            .bind(&database)
-            .fetch_one(&mut conn)
-            .await
-            .map_err(|e| sql_error("checking", &database, target, &e))?;
+    let exists = sqlx::query_scalar!(
+        r#"select exists (select 1 from pg_database where datname = $1) as "exists!""#,
+        database
+    )
+    .fetch_one(&mut conn)
+    .await
+    .map_err(|e| sql_error("checking", &database, target, &e))?;
     if exists {
         return Ok(false);
     }
@@ -57,11 +58,13 @@ pub async fn ensure_database(target: &DbTarget) -> Result<bool, AdminError> {
 pub async fn database_exists(target: &DbTarget) -> Result<bool, AdminError> {
     let database = target.database();
     let mut conn = connect_maintenance(target).await?;
-    sqlx::query_scalar("select exists (select 1 from pg_catalog.pg_database where datname = $1)")
-        .bind(&database)
-        .fetch_one(&mut conn)
-        .await
-        .map_err(|e| sql_error("checking", &database, target, &e))
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from pg_catalog.pg_database where datname = $1) as "exists!""#,
+        database
+    )
+    .fetch_one(&mut conn)
+    .await
+    .map_err(|e| sql_error("checking", &database, target, &e))
 }
 
 /// Drops the target's database if it exists, ending other sessions connected to it.
@@ -84,13 +87,13 @@ pub async fn idle_databases_named(
     prefix: &str,
 ) -> Result<Vec<String>, AdminError> {
     let mut conn = connect_maintenance(target).await?;
-    sqlx::query_scalar(
-        "select d.datname::text from pg_database d \
-         where pg_catalog.starts_with(d.datname, $1) \
-           and not exists (select 1 from pg_stat_activity a where a.datname = d.datname) \
-         order by 1",
+    sqlx::query_scalar!(
+        r#"select d.datname::text as "datname!" from pg_database d
+           where pg_catalog.starts_with(d.datname, $1)
+             and not exists (select 1 from pg_stat_activity a where a.datname = d.datname)
+           order by 1"#,
+        prefix
     )
-    .bind(prefix)
     .fetch_all(&mut conn)
     .await
     .map_err(|e| sql_error("listing", &format!("{prefix}*"), target, &e))

@@ -8,12 +8,12 @@ pub async fn update_password_hash(
     username: &str,
     hash: &str,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "update auth.users set hashed_password = $1, updated_at = now() \
          where username = $2 or email = $2",
+        hash,
+        username,
     )
-    .bind(hash)
-    .bind(username)
     .execute(db)
     .await?;
     Ok(done.rows_affected() > 0)
@@ -24,11 +24,11 @@ pub async fn find_password_hash(
     db: impl PgExecutor<'_>,
     username: &str,
 ) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "select hashed_password::text from auth.users \
-         where username = $1 or email = $1 order by username = $1 desc limit 1",
+    sqlx::query_scalar!(
+        r#"select hashed_password::text as "hashed_password!" from auth.users
+           where username = $1 or email = $1 order by username = $1 desc limit 1"#,
+        username,
     )
-    .bind(username)
     .fetch_optional(db)
     .await
 }

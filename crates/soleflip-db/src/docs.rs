@@ -12,8 +12,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use sqlx::postgres::{PgConnection, PgRow};
-use sqlx::Row;
+use sqlx::postgres::PgConnection;
 
 use crate::migrate;
 
@@ -157,64 +156,78 @@ pub struct FunctionDoc {
     pub comment: Option<String>,
 }
 
-const SCHEMAS_SQL: &str = "
-    select nspname::text as name, obj_description(oid, 'pg_namespace') as comment
-    from pg_namespace
-    where nspname !~ '^pg_' and nspname <> 'information_schema'";
+// The rows of the catalog queries (`docs_*.sql`).
 
-const RELATIONS_SQL: &str = "
-    select n.nspname::text as schema, c.relname::text as name, c.relkind::text as kind,
-           obj_description(c.oid, 'pg_class') as comment
-    from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where c.relkind in ('r', 'p', 'v', 'm')
-      and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
-      and not exists (select 1 from pg_depend d
-                      where d.classid = 'pg_class'::regclass and d.objid = c.oid
-                        and d.deptype = 'e')";
+struct SchemaRow {
+    name: String,
+    comment: Option<String>,
+}
 
-const TRIGGERS_SQL: &str = "
-    select n.nspname::text as schema, c.relname::text as relation, t.tgname::text as name,
-           case when $1 and exists (select 1 from pg_locks l
-                                    where l.relation = c.oid
-                                      and l.mode = 'AccessExclusiveLock'
-                                      and l.pid <> pg_backend_pid())
-                then '(not read: the table is locked)'
-                else pg_get_triggerdef(t.oid, true) end as definition
-    from pg_trigger t join pg_class c on c.oid = t.tgrelid
-    join pg_namespace n on n.oid = c.relnamespace
-    where not t.tgisinternal
-      and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
-      and not exists (select 1 from pg_depend d
-                      where d.classid = 'pg_class'::regclass and d.objid = c.oid
-                        and d.deptype = 'e')";
+struct RelationRow {
+    schema: String,
+    name: String,
+    /// `pg_class.relkind`.
+    kind: String,
+    comment: Option<String>,
+}
 
-const ENUMS_SQL: &str = "
-    select n.nspname::text as schema, t.typname::text as name,
-           array(select e.enumlabel::text from pg_enum e where e.enumtypid = t.oid
-                 order by e.enumsortorder) as labels
-    from pg_type t join pg_namespace n on n.oid = t.typnamespace
-    where t.typtype = 'e'
-      and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
-      and not exists (select 1 from pg_depend d
-                      where d.classid = 'pg_type'::regclass and d.objid = t.oid
-                        and d.deptype = 'e')";
+struct ColumnRow {
+    schema: String,
+    relation: String,
+    position: i32,
+    name: String,
+    data_type: String,
+    nullable: bool,
+    default_value: Option<String>,
+    comment: Option<String>,
+}
 
-const FUNCTIONS_SQL: &str = "
-    select n.nspname::text as schema,
-           p.proname::text || '(' || pg_get_function_identity_arguments(p.oid) || ')' as signature,
-           pg_get_function_result(p.oid) as returns, l.lanname::text as language,
-           obj_description(p.oid, 'pg_proc') as comment
-    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-    join pg_language l on l.oid = p.prolang
-    where p.prokind in ('f', 'p', 'w')
-      and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
-      and not exists (select 1 from pg_depend d
-                      where d.classid = 'pg_proc'::regclass and d.objid = p.oid
-                        and d.deptype = 'e')";
+struct ConstraintRow {
+    schema: String,
+    relation: String,
+    name: String,
+    /// `pg_constraint.contype`.
+    kind: String,
+    columns: Vec<String>,
+    ref_table: Option<String>,
+    ref_columns: Vec<String>,
+    on_delete: String,
+    on_update: String,
+    definition: String,
+}
 
-/// (schema, relation) of a row.
-fn rel_key(row: &PgRow) -> Result<(String, String), sqlx::Error> {
-    Ok((row.try_get("schema")?, row.try_get("relation")?))
+struct IndexRow {
+    schema: String,
+    relation: String,
+    name: String,
+    method: String,
+    is_unique: bool,
+    predicate: Option<String>,
+    columns: Vec<String>,
+    /// The `contype` of the constraint the index backs.
+    backs: Option<String>,
+    definition: String,
+}
+
+struct TriggerRow {
+    schema: String,
+    relation: String,
+    name: String,
+    definition: String,
+}
+
+struct EnumRow {
+    schema: String,
+    name: String,
+    labels: Vec<String>,
+}
+
+struct FunctionRow {
+    schema: String,
+    signature: String,
+    returns: Option<String>,
+    language: String,
+    comment: Option<String>,
 }
 
 fn rule(code: &str) -> String {
@@ -253,13 +266,15 @@ impl Dictionary {
         };
 
         let mut schemas: BTreeMap<String, SchemaDoc> = BTreeMap::new();
-        for row in sqlx::query(SCHEMAS_SQL).fetch_all(&mut *conn).await? {
-            let name: String = row.try_get("name")?;
+        for SchemaRow { name, comment } in sqlx::query_file_as!(SchemaRow, "src/docs_schemas.sql")
+            .fetch_all(&mut *conn)
+            .await?
+        {
             schemas.insert(
                 name.clone(),
                 SchemaDoc {
                     name,
-                    comment: row.try_get("comment")?,
+                    comment,
                     ..SchemaDoc::default()
                 },
             );
@@ -267,11 +282,15 @@ impl Dictionary {
 
         let mut tables: BTreeMap<(String, String), TableDoc> = BTreeMap::new();
         let mut views: BTreeMap<(String, String), ViewDoc> = BTreeMap::new();
-        for row in sqlx::query(RELATIONS_SQL).fetch_all(&mut *conn).await? {
-            let schema: String = row.try_get("schema")?;
-            let name: String = row.try_get("name")?;
-            let kind: String = row.try_get("kind")?;
-            let comment: Option<String> = row.try_get("comment")?;
+        for RelationRow {
+            schema,
+            name,
+            kind,
+            comment,
+        } in sqlx::query_file_as!(RelationRow, "src/docs_relations.sql")
+            .fetch_all(&mut *conn)
+            .await?
+        {
             let key = (schema.clone(), name.clone());
             if kind == "v" || kind == "m" {
                 views.insert(
@@ -299,22 +318,21 @@ impl Dictionary {
 
         // Columns arrive unordered; order them by position per relation.
         let mut columns: BTreeMap<(String, String), Vec<(i32, ColumnDoc)>> = BTreeMap::new();
-        for row in sqlx::query(include_str!("docs_columns.sql"))
-            .bind(lock_free)
+        for row in sqlx::query_file_as!(ColumnRow, "src/docs_columns.sql", lock_free)
             .fetch_all(&mut *conn)
             .await?
         {
             let column = ColumnDoc {
-                name: row.try_get("name")?,
-                data_type: row.try_get("data_type")?,
-                nullable: row.try_get("nullable")?,
-                default: row.try_get("default_value")?,
-                comment: row.try_get("comment")?,
+                name: row.name,
+                data_type: row.data_type,
+                nullable: row.nullable,
+                default: row.default_value,
+                comment: row.comment,
             };
             columns
-                .entry(rel_key(&row)?)
+                .entry((row.schema, row.relation))
                 .or_default()
-                .push((row.try_get("position")?, column));
+                .push((row.position, column));
         }
         for (key, mut cols) in columns {
             cols.sort_by_key(|(pos, _)| *pos);
@@ -326,18 +344,15 @@ impl Dictionary {
             }
         }
 
-        for row in sqlx::query(include_str!("docs_constraints.sql"))
+        for row in sqlx::query_file_as!(ConstraintRow, "src/docs_constraints.sql")
             .fetch_all(&mut *conn)
             .await?
         {
-            let Some(t) = tables.get_mut(&rel_key(&row)?) else {
+            let Some(t) = tables.get_mut(&(row.schema, row.relation)) else {
                 continue;
             };
-            let name: String = row.try_get("name")?;
-            let kind: String = row.try_get("kind")?;
-            let cols: Vec<String> = row.try_get("columns")?;
-            let definition: String = row.try_get("definition")?;
-            match kind.as_str() {
+            let (name, cols, definition) = (row.name, row.columns, row.definition);
+            match row.kind.as_str() {
                 "p" => {
                     t.primary_key = Some(KeyDoc {
                         name,
@@ -353,38 +368,35 @@ impl Dictionary {
                 "f" => t.foreign_keys.push(ForeignKeyDoc {
                     name,
                     columns: cols,
-                    ref_table: row
-                        .try_get::<Option<String>, _>("ref_table")?
-                        .unwrap_or_default(),
-                    ref_columns: row.try_get("ref_columns")?,
-                    on_delete: rule(&row.try_get::<String, _>("on_delete")?),
-                    on_update: rule(&row.try_get::<String, _>("on_update")?),
+                    ref_table: row.ref_table.unwrap_or_default(),
+                    ref_columns: row.ref_columns,
+                    on_delete: rule(&row.on_delete),
+                    on_update: rule(&row.on_update),
                 }),
                 _ => {}
             }
         }
 
-        for row in sqlx::query(include_str!("docs_indexes.sql"))
-            .bind(lock_free)
+        for row in sqlx::query_file_as!(IndexRow, "src/docs_indexes.sql", lock_free)
             .fetch_all(&mut *conn)
             .await?
         {
-            let origin = match row.try_get::<Option<String>, _>("backs")?.as_deref() {
+            let origin = match row.backs.as_deref() {
                 Some("p") => IndexOrigin::PrimaryKey,
                 Some("u") => IndexOrigin::UniqueConstraint,
                 Some("x") => IndexOrigin::ExclusionConstraint,
                 _ => IndexOrigin::Explicit,
             };
             let index = IndexDoc {
-                name: row.try_get("name")?,
-                method: row.try_get("method")?,
-                unique: row.try_get("is_unique")?,
-                columns: row.try_get("columns")?,
-                predicate: row.try_get("predicate")?,
+                name: row.name,
+                method: row.method,
+                unique: row.is_unique,
+                columns: row.columns,
+                predicate: row.predicate,
                 origin,
-                definition: row.try_get("definition")?,
+                definition: row.definition,
             };
-            let key = rel_key(&row)?;
+            let key = (row.schema, row.relation);
             if let Some(t) = tables.get_mut(&key) {
                 t.indexes.push(index);
             } else if let Some(v) = views.get_mut(&key) {
@@ -392,38 +404,44 @@ impl Dictionary {
             }
         }
 
-        for row in sqlx::query(TRIGGERS_SQL)
-            .bind(lock_free)
+        for row in sqlx::query_file_as!(TriggerRow, "src/docs_triggers.sql", lock_free)
             .fetch_all(&mut *conn)
             .await?
         {
-            if let Some(t) = tables.get_mut(&rel_key(&row)?) {
+            if let Some(t) = tables.get_mut(&(row.schema, row.relation)) {
                 t.triggers.push(TriggerDoc {
-                    name: row.try_get("name")?,
-                    definition: row.try_get("definition")?,
+                    name: row.name,
+                    definition: row.definition,
                 });
             }
         }
 
-        for row in sqlx::query(ENUMS_SQL).fetch_all(&mut *conn).await? {
-            let schema: String = row.try_get("schema")?;
-            let name: String = row.try_get("name")?;
+        for EnumRow {
+            schema,
+            name,
+            labels,
+        } in sqlx::query_file_as!(EnumRow, "src/docs_enums.sql")
+            .fetch_all(&mut *conn)
+            .await?
+        {
             if let Some(s) = schemas.get_mut(&schema) {
                 s.enums.push(EnumDoc {
                     name: format!("{schema}.{name}"),
-                    labels: row.try_get("labels")?,
+                    labels,
                 });
             }
         }
 
-        for row in sqlx::query(FUNCTIONS_SQL).fetch_all(&mut *conn).await? {
-            let schema: String = row.try_get("schema")?;
-            if let Some(s) = schemas.get_mut(&schema) {
+        for row in sqlx::query_file_as!(FunctionRow, "src/docs_functions.sql")
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            if let Some(s) = schemas.get_mut(&row.schema) {
                 s.functions.push(FunctionDoc {
-                    signature: format!("{schema}.{}", row.try_get::<String, _>("signature")?),
-                    returns: row.try_get("returns")?,
-                    language: row.try_get("language")?,
-                    comment: row.try_get("comment")?,
+                    signature: format!("{}.{}", row.schema, row.signature),
+                    returns: row.returns,
+                    language: row.language,
+                    comment: row.comment,
                 });
             }
         }

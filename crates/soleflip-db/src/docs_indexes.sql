@@ -1,12 +1,13 @@
 -- Indexes of the user tables and materialized views: key columns in order (an expression
 -- column as its text), the predicate of a partial index, and the constraint it backs if any.
-select n.nspname::text as schema,
-       c.relname::text as relation,
-       ic.relname::text as name,
-       am.amname::text as method,
-       i.indisunique as is_unique,
+-- (The quoted aliases tell sqlx's query macros which columns may be null.)
+select n.nspname::text as "schema!",
+       c.relname::text as "relation!",
+       ic.relname::text as "name!",
+       am.amname::text as "method!",
+       i.indisunique as "is_unique!",
        case when lk.locked then i.indpred::text
-            else pg_get_expr(i.indpred, i.indrelid) end as predicate,
+            else pg_get_expr(i.indpred, i.indrelid) end as "predicate?",
        array(select case when k.attnum = 0 and lk.locked
                          then 'expression ' || k.ord || ' of ' || i.indexprs::text
                          when k.attnum = 0
@@ -16,13 +17,13 @@ select n.nspname::text as schema,
                     end
              from unnest(i.indkey::int2[]) with ordinality k(attnum, ord)
              where k.ord <= i.indnkeyatts
-             order by k.ord) as columns,
+             order by k.ord) as "columns!",
        (select co.contype::text from pg_constraint co
         where co.conindid = i.indexrelid and co.conrelid = i.indrelid
           and co.contype in ('p', 'u', 'x')
-        limit 1) as backs,
+        limit 1) as "backs?",
        case when lk.locked then '(not read: the table is locked)'
-            else pg_get_indexdef(i.indexrelid) end as definition
+            else pg_get_indexdef(i.indexrelid) end as "definition!"
 from pg_index i
 join pg_class ic on ic.oid = i.indexrelid
 join pg_class c on c.oid = i.indrelid

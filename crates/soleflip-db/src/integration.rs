@@ -13,7 +13,7 @@ use soleflip_domain::sizes::{self, BrandFamily, Context, Measure, SizeError, Sou
 use sqlx::postgres::PgConnection;
 use sqlx::types::chrono::{DateTime, Utc};
 use sqlx::types::Uuid;
-use sqlx::{Connection, Row};
+use sqlx::Connection;
 
 macro_rules! label_enum {
     ($(#[$doc:meta])* $name:ident : $pg:literal { $($variant:ident = $label:literal),+ $(,)? }) => {
@@ -352,26 +352,17 @@ pub async fn find_product_by_sku(
     conn: &mut PgConnection,
     sku: &str,
 ) -> Result<Option<ProductRef>, sqlx::Error> {
-    let row = sqlx::query(
-        "select p.id, p.sku::text as sku, p.brand_id, b.name::text as brand_name, \
-                b.slug::text as brand_slug, p.category_id \
-         from products.products p left join core.brands b on b.id = p.brand_id \
-         where p.sku = $1",
+    sqlx::query_as!(
+        ProductRef,
+        r#"select p.id as "id!", p.sku::text as "sku!", p.brand_id as "brand_id?",
+                  b.name::text as "brand_name?", b.slug::text as "brand_slug?",
+                  p.category_id as "category_id!"
+           from products.products p left join core.brands b on b.id = p.brand_id
+           where p.sku = $1"#,
+        sku
     )
-    .bind(sku)
     .fetch_optional(conn)
-    .await?;
-    row.map(|r| {
-        Ok(ProductRef {
-            id: r.try_get("id")?,
-            sku: r.try_get("sku")?,
-            brand_id: r.try_get("brand_id")?,
-            brand_name: r.try_get("brand_name")?,
-            brand_slug: r.try_get("brand_slug")?,
-            category_id: r.try_get("category_id")?,
-        })
-    })
-    .transpose()
+    .await
 }
 
 /// One line of `prices latest`: the latest in-stock price of a product for one size (or none)
@@ -405,32 +396,15 @@ pub async fn list_latest_prices(
     size_ids: Option<&[Uuid]>,
     source: Option<SourceType>,
 ) -> Result<Vec<LatestPrice>, sqlx::Error> {
-    let rows = sqlx::query(include_str!("integration/latest.sql"))
-        .bind(product_id)
-        .bind(size_ids)
-        .bind(source.map(SourceType::label))
-        .fetch_all(conn)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(LatestPrice {
-                source: r.try_get("source")?,
-                source_name: r.try_get("source_name")?,
-                source_product_id: r.try_get("source_product_id")?,
-                price_type: r.try_get("price_type")?,
-                price_cents: r.try_get("price_cents")?,
-                currency: r.try_get("currency")?,
-                stock_quantity: r.try_get("stock_quantity")?,
-                in_stock: r.try_get("in_stock")?,
-                condition: r.try_get("condition")?,
-                last_updated: r.try_get("last_updated")?,
-                size_id: r.try_get("size_id")?,
-                size_value: r.try_get("size_value")?,
-                size_region: r.try_get("size_region")?,
-                size_standardized: r.try_get("size_standardized")?,
-            })
-        })
-        .collect()
+    sqlx::query_file_as!(
+        LatestPrice,
+        "src/integration/latest.sql",
+        product_id,
+        size_ids,
+        source.map(SourceType::label)
+    )
+    .fetch_all(conn)
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------

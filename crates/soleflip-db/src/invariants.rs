@@ -3,7 +3,6 @@
 //! current by a trigger, the documented platforms present. A broken promise is drift.
 
 use sqlx::postgres::PgConnection;
-use sqlx::Row;
 
 use crate::schema::{Drift, DriftKind};
 
@@ -22,16 +21,24 @@ pub const DOCUMENTED_PLATFORMS: &[(&str, &str)] = &[
     ("wethenew", "Wethenew"),
 ];
 
+/// A row of `invariants.sql`: one broken promise.
+struct Broken {
+    kind: String,
+    object: String,
+    detail: String,
+}
+
 /// Every broken promise, as drift.
 pub async fn broken(conn: &mut PgConnection) -> Result<Vec<Drift>, sqlx::Error> {
     let mut out = Vec::new();
-    for row in sqlx::query(include_str!("invariants.sql"))
+    for Broken {
+        kind,
+        object,
+        detail,
+    } in sqlx::query_file_as!(Broken, "src/invariants.sql")
         .fetch_all(&mut *conn)
         .await?
     {
-        let kind: String = row.try_get(0)?;
-        let object: String = row.try_get(1)?;
-        let detail: String = row.try_get(2)?;
         let object = format!("{} {object}", kind.replace('-', " "));
         out.push(if kind == "redundant-index" {
             Drift::new(&object, DriftKind::Unexpected, None, Some(&detail))
@@ -39,17 +46,16 @@ pub async fn broken(conn: &mut PgConnection) -> Result<Vec<Drift>, sqlx::Error> 
             Drift::new(&object, DriftKind::Missing, Some(&detail), None)
         });
     }
-    let has_platforms: bool =
-        sqlx::query_scalar("select to_regclass('core.platforms') is not null")
+    let has_platforms =
+        sqlx::query_scalar!(r#"select to_regclass('core.platforms') is not null as "exists!""#)
             .fetch_one(&mut *conn)
             .await?;
     if has_platforms {
-        let present: Vec<(String, String)> =
-            sqlx::query_as("select slug::text, name::text from core.platforms")
-                .fetch_all(&mut *conn)
-                .await?;
+        let present = sqlx::query!("select slug, name from core.platforms")
+            .fetch_all(&mut *conn)
+            .await?;
         for (slug, name) in DOCUMENTED_PLATFORMS {
-            if !present.iter().any(|(s, n)| s == slug && n == name) {
+            if !present.iter().any(|p| p.slug == *slug && p.name == *name) {
                 out.push(Drift::new(
                     &format!("platform {slug}"),
                     DriftKind::Missing,

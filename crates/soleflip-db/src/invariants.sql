@@ -29,9 +29,10 @@ with ns as (
     join ns n on n.oid = t.relnamespace
     where c.contype = 'f'
 )
-select 'fk-index' as kind,
-       fk.tbl || '(' || array_to_string(fk.cols, ', ') || ')' as object,
-       'no index leads with the foreign key''s columns' as detail
+-- (The quoted aliases tell sqlx's query macros the columns are never null.)
+select 'fk-index' as "kind!",
+       fk.tbl || '(' || array_to_string(fk.cols, ', ') || ')' as "object!",
+       'no index leads with the foreign key''s columns' as "detail!"
 from fk
 where not exists (
     select 1 from idx

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 use sqlx::postgres::PgConnection;
-use sqlx::{Connection, Row};
+use sqlx::Connection;
 
 /// One migration, compiled into the binary.
 #[derive(Debug, Clone, Copy)]
@@ -154,32 +154,25 @@ struct Applied {
 }
 
 async fn read_applied(conn: &mut PgConnection) -> Result<Vec<Applied>, sqlx::Error> {
-    let exists: bool = sqlx::query_scalar("select to_regclass($1) is not null")
-        .bind(VERSION_TABLE)
-        .fetch_one(&mut *conn)
-        .await?;
+    let exists = sqlx::query_scalar!(
+        r#"select to_regclass($1) is not null as "exists!""#,
+        VERSION_TABLE
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     if !exists {
         return Ok(Vec::new());
     }
-    let rows = sqlx::query(
-        "select version, name, checksum, \
-                to_char(applied_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') as at, \
-                applied_by \
-         from public.soleflip_migrations order by version",
+    sqlx::query_as!(
+        Applied,
+        r#"select version, name, checksum,
+                  to_char(applied_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                      as "applied_at!",
+                  applied_by
+           from public.soleflip_migrations order by version"#
     )
     .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Applied {
-                version: r.try_get("version")?,
-                name: r.try_get("name")?,
-                checksum: r.try_get("checksum")?,
-                applied_at: r.try_get("at")?,
-                applied_by: r.try_get("applied_by")?,
-            })
-        })
-        .collect()
+    .await
 }
 
 /// Applied and pending migrations, for `db status`.
@@ -250,18 +243,16 @@ pub async fn migrate(
 
 /// Takes the migration lock (waits while another soleflip migrates or adopts).
 pub async fn lock(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-    sqlx::query("select pg_advisory_lock($1)")
-        .bind(LOCK_KEY)
-        .execute(conn)
+    sqlx::query!("select pg_advisory_lock($1)", LOCK_KEY)
+        .fetch_one(conn)
         .await?;
     Ok(())
 }
 
 pub async fn unlock(conn: &mut PgConnection) {
     // If the connection is gone the server has released the lock already.
-    let _ = sqlx::query("select pg_advisory_unlock($1)")
-        .bind(LOCK_KEY)
-        .execute(conn)
+    let _ = sqlx::query!("select pg_advisory_unlock($1)", LOCK_KEY)
+        .fetch_one(conn)
         .await;
 }
 
@@ -320,10 +311,11 @@ fn check_applied(applied: &[Applied]) -> Result<(), MigrateError> {
 
 /// The Alembic revision recorded in `public.alembic_version`, if that table exists.
 pub async fn alembic_revision(conn: &mut PgConnection) -> Result<Option<String>, sqlx::Error> {
-    let exists: bool =
-        sqlx::query_scalar("select to_regclass('public.alembic_version') is not null")
-            .fetch_one(&mut *conn)
-            .await?;
+    let exists = sqlx::query_scalar!(
+        r#"select to_regclass('public.alembic_version') is not null as "exists!""#
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     if !exists {
         return Ok(None);
     }
@@ -341,12 +333,12 @@ async fn refuse_foreign_database(conn: &mut PgConnection) -> Result<(), MigrateE
     if let Some(version) = alembic {
         return Err(MigrateError::NeedsAdopt(version));
     }
-    let example: Option<String> = sqlx::query_scalar(
-        "select n.nspname || '.' || c.relname from pg_class c \
-         join pg_namespace n on n.oid = c.relnamespace \
-         where n.nspname in ('analytics', 'auth', 'core', 'integration', 'platforms', 'pricing', \
-                             'products', 'system', 'transactions') \
-         order by 1 limit 1",
+    let example = sqlx::query_scalar!(
+        r#"select n.nspname || '.' || c.relname as "object!" from pg_class c
+           join pg_namespace n on n.oid = c.relnamespace
+           where n.nspname in ('analytics', 'auth', 'core', 'integration', 'platforms', 'pricing',
+                               'products', 'system', 'transactions')
+           order by 1 limit 1"#
     )
     .fetch_optional(&mut *conn)
     .await?;
@@ -405,15 +397,15 @@ pub async fn record(
     applied_by: &str,
     duration_ms: i32,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "insert into public.soleflip_migrations (version, name, checksum, applied_by, duration_ms) \
          values ($1, $2, $3, $4, $5)",
+        m.version,
+        m.name,
+        m.checksum(),
+        applied_by,
+        duration_ms,
     )
-    .bind(m.version)
-    .bind(m.name)
-    .bind(m.checksum())
-    .bind(applied_by)
-    .bind(duration_ms)
     .execute(conn)
     .await?;
     Ok(())

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use sqlx::postgres::PgConnection;
-use sqlx::Row;
 
 /// The catalog as `"kind name" → definition`, e.g.
 /// `"column products.products.sku" → "2: character varying(100) not null"`.
@@ -31,16 +30,21 @@ pub fn manifest(version: i64) -> Option<Snapshot> {
         .map(|(_, text)| Snapshot::parse(text))
 }
 
+/// A row of `schema.sql`: one catalog object.
+struct CatalogEntry {
+    kind: String,
+    key: String,
+    value: Option<String>,
+}
+
 impl Snapshot {
     pub async fn read(conn: &mut PgConnection) -> Result<Self, sqlx::Error> {
-        let rows = sqlx::query(include_str!("schema.sql"))
+        let rows = sqlx::query_file_as!(CatalogEntry, "src/schema.sql")
             .fetch_all(conn)
             .await?;
         let mut map = BTreeMap::new();
-        for row in rows {
-            let kind: String = row.try_get(0)?;
-            let key: String = row.try_get(1)?;
-            let value = row.try_get::<Option<String>, _>(2)?.map(|v| {
+        for CatalogEntry { kind, key, value } in rows {
+            let value = value.map(|v| {
                 if kind == "constraint" {
                     canonical_check(&v)
                 } else {
@@ -205,11 +209,12 @@ pub const ARCHIVE_SCHEMA: &str = "archive";
 
 /// The names of the tables in [`ARCHIVE_SCHEMA`] (`pricing_market_prices`, ...).
 pub async fn retired_tables(conn: &mut PgConnection) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "select c.relname::text from pg_class c join pg_namespace n on n.oid = c.relnamespace \
-         where n.nspname = $1 and c.relkind in ('r', 'p') order by 1",
+    sqlx::query_scalar!(
+        r#"select c.relname::text as "relname!"
+           from pg_class c join pg_namespace n on n.oid = c.relnamespace
+           where n.nspname = $1 and c.relkind in ('r', 'p') order by 1"#,
+        ARCHIVE_SCHEMA
     )
-    .bind(ARCHIVE_SCHEMA)
     .fetch_all(conn)
     .await
 }

@@ -16,7 +16,8 @@ with ns as (
       and not exists (select 1 from pg_depend d
                       where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
 )
-select 'schema' as kind, nspname::text as key, coalesce(obj_description(oid, 'pg_namespace'), '') as value from ns
+-- (The quoted aliases tell sqlx's query macros which columns are never null.)
+select 'schema' as "kind!", nspname::text as "key!", coalesce(obj_description(oid, 'pg_namespace'), '') as value from ns
 union all
 select 'enum', n.nspname || '.' || t.typname,
        (select string_agg(e.enumlabel, ', ' order by e.enumsortorder) from pg_enum e where e.enumtypid = t.oid)

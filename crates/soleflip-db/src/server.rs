@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use sqlx::postgres::PgConnection;
-use sqlx::Row;
 
 use crate::admin::quote_ident;
 
@@ -25,21 +24,19 @@ impl ServerVersion {
 }
 
 pub async fn server_version(conn: &mut PgConnection) -> Result<ServerVersion, sqlx::Error> {
-    let row = sqlx::query(
-        "select current_setting('server_version'), current_setting('server_version_num')::int",
+    sqlx::query_as!(
+        ServerVersion,
+        r#"select current_setting('server_version') as "version!",
+                  current_setting('server_version_num')::int as "num!""#
     )
     .fetch_one(conn)
-    .await?;
-    Ok(ServerVersion {
-        version: row.try_get(0)?,
-        num: row.try_get(1)?,
-    })
+    .await
 }
 
 /// Exports the snapshot of the caller's transaction (which must be REPEATABLE READ or
 /// SERIALIZABLE, and stay open until every importer has imported it), for `pg_dump --snapshot`.
 pub async fn export_snapshot(conn: &mut PgConnection) -> Result<String, sqlx::Error> {
-    sqlx::query_scalar("select pg_export_snapshot()")
+    sqlx::query_scalar!(r#"select pg_export_snapshot() as "snapshot!""#)
         .fetch_one(conn)
         .await
 }
@@ -81,30 +78,23 @@ impl TableName {
 /// (partitions included) outside the system schemas, neither temporary nor part of an
 /// extension.
 pub async fn list_tables(conn: &mut PgConnection) -> Result<Vec<TableName>, sqlx::Error> {
-    let rows = sqlx::query(
-        "select n.nspname, c.relname
+    sqlx::query_as!(
+        TableName,
+        r#"select n.nspname as "schema!", c.relname as "name!"
          from pg_class c
          join pg_namespace n on n.oid = c.relnamespace
          where c.relkind = 'r'
            and c.relpersistence <> 't'
            and n.nspname not in ('pg_catalog', 'information_schema')
-           and n.nspname not like 'pg\\_toast%'
-           and n.nspname not like 'pg\\_temp\\_%'
+           and n.nspname not like 'pg\_toast%'
+           and n.nspname not like 'pg\_temp\_%'
            and not exists (
                select 1 from pg_depend d
                where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
-         order by 1, 2",
+         order by 1, 2"#
     )
     .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(TableName {
-                schema: r.try_get(0)?,
-                name: r.try_get(1)?,
-            })
-        })
-        .collect()
+    .await
 }
 
 /// Exact row counts of `tables` (`schema.table` → rows), in one statement, so that all of them
@@ -125,29 +115,28 @@ pub async fn count_rows(
         .map(|(i, t)| format!("select ${}::text, count(*) from only {}", i + 1, t.quoted()))
         .collect::<Vec<_>>()
         .join(" union all ");
-    let mut query = sqlx::query(&sql);
+    let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
     for t in tables {
         query = query.bind(t.display());
     }
-    for row in query.fetch_all(&mut *conn).await? {
-        counts.insert(row.try_get::<String, _>(0)?, row.try_get::<i64, _>(1)?);
-    }
+    counts.extend(query.fetch_all(&mut *conn).await?);
     Ok(counts)
 }
 
 /// How many objects of its own the connected database holds: relations, types, functions and
 /// schemas outside the system schemas and `public` (0 for a database fresh from `template0`).
 pub async fn user_object_count(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "with user_ns as (
+    sqlx::query_scalar!(
+        r#"with user_ns as (
              select oid, nspname from pg_namespace
              where nspname not in ('pg_catalog', 'information_schema')
-               and nspname not like 'pg\\_toast%' and nspname not like 'pg\\_temp\\_%')
+               and nspname not like 'pg\_toast%' and nspname not like 'pg\_temp\_%')
          select (select count(*) from user_ns where nspname <> 'public')
               + (select count(*) from pg_class where relnamespace in (select oid from user_ns))
               + (select count(*) from pg_proc where pronamespace in (select oid from user_ns))
               + (select count(*) from pg_type t
-                 where typnamespace in (select oid from user_ns) and typtype in ('e', 'd', 'r'))",
+                 where typnamespace in (select oid from user_ns) and typtype in ('e', 'd', 'r'))
+              as "count!""#
     )
     .fetch_one(conn)
     .await
@@ -155,10 +144,12 @@ pub async fn user_object_count(conn: &mut PgConnection) -> Result<i64, sqlx::Err
 
 /// Whether a database of that name exists on the server.
 pub async fn database_exists(conn: &mut PgConnection, name: &str) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
-        .bind(name)
-        .fetch_one(conn)
-        .await
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from pg_database where datname = $1) as "exists!""#,
+        name
+    )
+    .fetch_one(conn)
+    .await
 }
 
 /// The cluster's WAL archiving settings as the server runs with them now.
@@ -173,19 +164,15 @@ pub struct ArchiveSettings {
 }
 
 pub async fn archive_settings(conn: &mut PgConnection) -> Result<ArchiveSettings, sqlx::Error> {
-    let row = sqlx::query(
-        "select current_setting('archive_mode'), current_setting('archive_command'),
-                current_setting('wal_level'),
-                exists (select 1 from pg_settings where pending_restart)",
+    sqlx::query_as!(
+        ArchiveSettings,
+        r#"select current_setting('archive_mode') as "mode!",
+                  current_setting('archive_command') as "command!",
+                  current_setting('wal_level') as "wal_level!",
+                  exists (select 1 from pg_settings where pending_restart) as "pending_restart!""#
     )
     .fetch_one(conn)
-    .await?;
-    Ok(ArchiveSettings {
-        mode: row.try_get(0)?,
-        command: row.try_get(1)?,
-        wal_level: row.try_get(2)?,
-        pending_restart: row.try_get(3)?,
-    })
+    .await
 }
 
 /// Writes the archiving settings into `postgresql.auto.conf` (`ALTER SYSTEM`; `None` resets
@@ -216,8 +203,8 @@ pub async fn set_archiving(
     for sql in statements {
         sqlx::raw_sql(&sql).execute(&mut *conn).await?;
     }
-    sqlx::query("select pg_reload_conf()")
-        .execute(&mut *conn)
+    sqlx::query!("select pg_reload_conf()")
+        .fetch_one(&mut *conn)
         .await?;
     Ok(())
 }
@@ -228,12 +215,12 @@ pub async fn set_archiving(
 pub async fn switch_wal(conn: &mut PgConnection) -> Result<String, sqlx::Error> {
     // The message guarantees the segment holds something, so the switch really completes one
     // (a switch right at a segment boundary would do nothing).
-    sqlx::query("select pg_logical_emit_message(false, 'soleflip', 'wal switch')")
-        .execute(&mut *conn)
+    sqlx::query!("select pg_logical_emit_message(false, 'soleflip', 'wal switch')::text")
+        .fetch_one(&mut *conn)
         .await?;
     // pg_walfile_name maps the boundary that pg_switch_wal returns to the segment before it:
     // the one just completed.
-    sqlx::query_scalar("select pg_walfile_name(pg_switch_wal())")
+    sqlx::query_scalar!(r#"select pg_walfile_name(pg_switch_wal()) as "segment!""#)
         .fetch_one(conn)
         .await
 }
@@ -246,18 +233,18 @@ pub struct ArchiverState {
 }
 
 pub async fn archiver_state(conn: &mut PgConnection) -> Result<ArchiverState, sqlx::Error> {
-    let row = sqlx::query("select last_archived_wal, last_failed_wal from pg_stat_archiver")
-        .fetch_one(conn)
-        .await?;
-    Ok(ArchiverState {
-        last_archived: row.try_get(0)?,
-        last_failed: row.try_get(1)?,
-    })
+    sqlx::query_as!(
+        ArchiverState,
+        r#"select last_archived_wal as "last_archived?", last_failed_wal as "last_failed?"
+           from pg_stat_archiver"#
+    )
+    .fetch_one(conn)
+    .await
 }
 
 /// Whether the server is still replaying WAL (archive recovery) rather than open for writes.
 pub async fn in_recovery(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("select pg_is_in_recovery()")
+    sqlx::query_scalar!(r#"select pg_is_in_recovery() as "in_recovery!""#)
         .fetch_one(conn)
         .await
 }

@@ -8,7 +8,6 @@
 
 use sqlx::postgres::PgConnection;
 use sqlx::types::Uuid;
-use sqlx::Row;
 
 /// The legacy tables, as named in reports and in `legacy_price_migrations.legacy_table`.
 pub const TABLES: [&str; 2] = ["integration.market_prices", "pricing.market_prices"];
@@ -17,10 +16,10 @@ pub const TABLES: [&str; 2] = ["integration.market_prices", "pricing.market_pric
 pub async fn tables_present(conn: &mut PgConnection) -> Result<Vec<String>, sqlx::Error> {
     let mut present = Vec::new();
     for table in TABLES {
-        let exists: bool = sqlx::query_scalar("select to_regclass($1) is not null")
-            .bind(table)
-            .fetch_one(&mut *conn)
-            .await?;
+        let exists =
+            sqlx::query_scalar!(r#"select to_regclass($1) is not null as "exists!""#, table)
+                .fetch_one(&mut *conn)
+                .await?;
         if exists {
             present.push(table.to_string());
         }
@@ -56,21 +55,9 @@ pub struct LegacySizeInput {
 
 /// The distinct size strings still to migrate, with what reading them depends on.
 pub async fn size_inputs(conn: &mut PgConnection) -> Result<Vec<LegacySizeInput>, sqlx::Error> {
-    let rows = sqlx::query(include_str!("legacy_size_inputs.sql"))
+    sqlx::query_file_as!(LegacySizeInput, "src/integration/legacy_size_inputs.sql")
         .fetch_all(conn)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(LegacySizeInput {
-                size_value: r.try_get("size_value")?,
-                brand_id: r.try_get("brand_id")?,
-                brand_slug: r.try_get("brand_slug")?,
-                brand_name: r.try_get("brand_name")?,
-                category_id: r.try_get("category_id")?,
-                platform: r.try_get("platform")?,
-            })
-        })
-        .collect()
+        .await
 }
 
 /// Rows of one legacy table before staging.
@@ -84,17 +71,9 @@ pub struct TableCount {
 
 /// Each legacy table's rows and how many earlier runs moved.
 pub async fn counts(conn: &mut PgConnection) -> Result<Vec<TableCount>, sqlx::Error> {
-    let rows: Vec<(String, i64, i64)> = sqlx::query_as(include_str!("legacy_counts.sql"))
+    sqlx::query_file_as!(TableCount, "src/integration/legacy_counts.sql")
         .fetch_all(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(legacy_table, total, recorded)| TableCount {
-            legacy_table,
-            total,
-            recorded,
-        })
-        .collect())
+        .await
 }
 
 /// Maps every legacy row not yet moved into the temporary table `legacy_stage` (dropped at
@@ -138,10 +117,12 @@ pub async fn apply(conn: &mut PgConnection) -> Result<Applied, sqlx::Error> {
         bulk_loaded.clear();
     }
     if !bulk_loaded.is_empty() {
-        sqlx::query("select set_config('soleflip.bulk_tables', $1, true)")
-            .bind(bulk_loaded.join(","))
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query!(
+            "select set_config('soleflip.bulk_tables', $1, true)",
+            bulk_loaded.join(",")
+        )
+        .fetch_one(&mut *conn)
+        .await?;
         sqlx::raw_sql(include_str!("legacy_bulk_drop.sql"))
             .execute(&mut *conn)
             .await?;
@@ -170,16 +151,18 @@ pub const BULK_LOCK_WAIT: &str = "3s";
 /// Takes the ACCESS EXCLUSIVE lock on `tables` (our own schema-qualified names), waiting at
 /// most [`BULK_LOCK_WAIT`]. False, with the transaction as it was, when the wait ran out.
 async fn lock_for_bulk(conn: &mut PgConnection, tables: &[String]) -> Result<bool, sqlx::Error> {
-    let before: String = sqlx::query_scalar("select current_setting('lock_timeout')")
+    let before = sqlx::query_scalar!(r#"select current_setting('lock_timeout') as "before!""#)
         .fetch_one(&mut *conn)
         .await?;
     sqlx::raw_sql("savepoint bulk_lock")
         .execute(&mut *conn)
         .await?;
-    sqlx::query("select set_config('lock_timeout', $1, true)")
-        .bind(BULK_LOCK_WAIT)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "select set_config('lock_timeout', $1, true)",
+        BULK_LOCK_WAIT
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     let locked = sqlx::raw_sql(&format!(
         "lock table {} in access exclusive mode",
         tables.join(", ")
@@ -191,9 +174,8 @@ async fn lock_for_bulk(conn: &mut PgConnection, tables: &[String]) -> Result<boo
             sqlx::raw_sql("release savepoint bulk_lock")
                 .execute(&mut *conn)
                 .await?;
-            sqlx::query("select set_config('lock_timeout', $1, true)")
-                .bind(before)
-                .execute(&mut *conn)
+            sqlx::query!("select set_config('lock_timeout', $1, true)", before)
+                .fetch_one(&mut *conn)
                 .await?;
             Ok(true)
         }
@@ -221,7 +203,7 @@ pub async fn outcomes(conn: &mut PgConnection) -> Result<Vec<(String, String, i6
 }
 
 /// A legacy row refused, with why (`kind: detail`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
 pub struct Reject {
     pub legacy_table: String,
     #[serde(serialize_with = "super::uuid_str")]
@@ -231,21 +213,13 @@ pub struct Reject {
 
 /// Every legacy row refused by this run.
 pub async fn rejects(conn: &mut PgConnection) -> Result<Vec<Reject>, sqlx::Error> {
-    let rows: Vec<(String, Uuid, String)> = sqlx::query_as(include_str!("legacy_rejects.sql"))
+    sqlx::query_as(include_str!("legacy_rejects.sql"))
         .fetch_all(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(legacy_table, legacy_id, reason)| Reject {
-            legacy_table,
-            legacy_id,
-            reason,
-        })
-        .collect())
+        .await
 }
 
 /// What this run staged and recorded of one legacy table.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
 pub struct TableAccounting {
     pub legacy_table: String,
     pub staged: i64,
@@ -258,27 +232,13 @@ pub struct TableAccounting {
 
 /// Per legacy table: staged, distinct, accepted, rejected and recorded rows of this run.
 pub async fn accounting(conn: &mut PgConnection) -> Result<Vec<TableAccounting>, sqlx::Error> {
-    let rows: Vec<(String, i64, i64, i64, i64, i64)> =
-        sqlx::query_as(include_str!("legacy_accounting.sql"))
-            .fetch_all(conn)
-            .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(legacy_table, staged, distinct_ids, accepted, rejected, recorded)| TableAccounting {
-                legacy_table,
-                staged,
-                distinct_ids,
-                accepted,
-                rejected,
-                recorded,
-            },
-        )
-        .collect())
+    sqlx::query_as(include_str!("legacy_accounting.sql"))
+        .fetch_all(conn)
+        .await
 }
 
 /// Per source and currency: the accepted legacy rows against what they became.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
 pub struct Totals {
     pub source: String,
     pub currency: String,
@@ -296,23 +256,9 @@ impl Totals {
 
 /// The per source and currency comparison of `legacy_totals.sql`.
 pub async fn totals(conn: &mut PgConnection) -> Result<Vec<Totals>, sqlx::Error> {
-    let rows: Vec<(String, String, i64, i64, i64, i64)> =
-        sqlx::query_as(include_str!("legacy_totals.sql"))
-            .fetch_all(conn)
-            .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(source, currency, legacy_rows, legacy_cents, migrated_rows, migrated_cents)| Totals {
-                source,
-                currency,
-                legacy_rows,
-                legacy_cents,
-                migrated_rows,
-                migrated_cents,
-            },
-        )
-        .collect())
+    sqlx::query_as(include_str!("legacy_totals.sql"))
+        .fetch_all(conn)
+        .await
 }
 
 /// Moves both legacy tables into the schema `archive` (`legacy_archive.sql`).

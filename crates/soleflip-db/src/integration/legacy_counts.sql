@@ -1,8 +1,10 @@
 -- Per legacy table, before staging: its rows, and how many of them earlier runs recorded.
-select 'integration.market_prices' as legacy_table, count(*) as total,
+-- (The quoted aliases tell sqlx's query macros that no column is null.)
+select 'integration.market_prices' as "legacy_table!", count(*) as "total!",
        count(*) filter (where exists (
            select 1 from integration.legacy_price_migrations l
-           where l.legacy_table = 'integration.market_prices' and l.legacy_id = m.id)) as recorded
+           where l.legacy_table = 'integration.market_prices' and l.legacy_id = m.id))
+           as "recorded!"
 from integration.market_prices m
 union all
 select 'pricing.market_prices', count(*),

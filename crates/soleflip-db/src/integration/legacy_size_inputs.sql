@@ -1,7 +1,9 @@
 -- The size strings of the pricing.market_prices rows still to migrate, once per brand,
 -- category and platform (what reading a size depends on), for integration::read_size.
-select distinct m.size_value::text as size_value, p.brand_id, b.slug::text as brand_slug,
-       b.name::text as brand_name, p.category_id, m.platform_name::text as platform
+-- (The quoted aliases tell sqlx's query macros which columns may be null.)
+select distinct m.size_value::text as "size_value!", p.brand_id as "brand_id?",
+       b.slug::text as "brand_slug?", b.name::text as "brand_name?",
+       p.category_id as "category_id?", m.platform_name::text as "platform!"
 from pricing.market_prices m
 join products.products p on p.id = m.product_id
 left join core.brands b on b.id = p.brand_id
