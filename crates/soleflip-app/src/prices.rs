@@ -173,22 +173,12 @@ pub async fn migrate_legacy(
     let started = Instant::now();
     require_migration(conn).await?;
     let mut tx = conn.begin().await.context("starting the transaction")?;
-    // One big sort (the ranking of observations) and hash joins over every legacy row: let them
-    // stay in memory. JIT compiles for longer than these set-based statements run. The planner
-    // prefers merge joins here that sort a million wide rows on disk to join them with keys it
-    // could hash in memory (measured: staging 1M legacy rows 19.2 s -> 17.0 s).
-    sqlx::raw_sql(
-        "set local work_mem = '256MB'; set local jit = off; set local enable_mergejoin = off",
-    )
-    .execute(&mut *tx)
-    .await
-    .context("setting the session up")?;
-    let known: bool =
-        sqlx::query_scalar("select exists (select 1 from core.currencies where code = $1)")
-            .bind(&opts.pricing_currency)
-            .fetch_one(&mut *tx)
-            .await
-            .context("reading core.currencies")?;
+    legacy::tune_transaction(&mut tx)
+        .await
+        .context("setting the session up")?;
+    let known = legacy::currency_known(&mut tx, &opts.pricing_currency)
+        .await
+        .context("reading core.currencies")?;
     if !known {
         return Err(PricesError::UnknownCurrency(opts.pricing_currency.clone()));
     }

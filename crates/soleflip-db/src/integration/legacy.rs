@@ -27,6 +27,30 @@ pub async fn tables_present(conn: &mut PgConnection) -> Result<Vec<String>, sqlx
     Ok(present)
 }
 
+/// Sets the migration's transaction up: one big sort (the ranking of observations) and hash
+/// joins over every legacy row stay in memory; JIT compiles for longer than these set-based
+/// statements run; and the planner, which prefers merge joins that sort a million wide rows on
+/// disk to join them with keys it could hash in memory, is told not to (measured: staging 1M
+/// legacy rows 19.2 s -> 17.0 s). For the caller's transaction only.
+pub async fn tune_transaction(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(
+        "set local work_mem = '256MB'; set local jit = off; set local enable_mergejoin = off",
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether `code` is a currency of `core.currencies`.
+pub async fn currency_known(conn: &mut PgConnection, code: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from core.currencies where code = $1) as "known!""#,
+        code
+    )
+    .fetch_one(conn)
+    .await
+}
+
 /// Keeps writers away for the rest of the transaction: the legacy tables and the ledger cannot
 /// change under the staging (share), and nobody else writes prices meanwhile (share row
 /// exclusive still lets them read).
