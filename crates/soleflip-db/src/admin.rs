@@ -120,3 +120,184 @@ fn sql_error(
 pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
+
+// Databases and roles of a restore (`soleflip_app::backup`): each function runs one statement
+// (or one transaction) on the connection it is given; names are quoted here, never by callers.
+
+/// The owner of database `database`.
+pub async fn database_owner(
+    conn: &mut PgConnection,
+    database: &str,
+) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar(
+        "select pg_catalog.pg_get_userbyid(datdba)::text from pg_catalog.pg_database \
+         where datname = $1",
+    )
+    .bind(database)
+    .fetch_one(conn)
+    .await
+}
+
+/// Gives database `database` to role `owner`.
+pub async fn set_database_owner(
+    conn: &mut PgConnection,
+    database: &str,
+    owner: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(&format!(
+        "alter database {} owner to {}",
+        quote_ident(database),
+        quote_ident(owner)
+    ))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Ends every other session connected to database `database`.
+pub async fn terminate_sessions(
+    conn: &mut PgConnection,
+    database: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "select pg_catalog.pg_terminate_backend(pid) from pg_catalog.pg_stat_activity \
+         where datname = $1 and pid <> pg_catalog.pg_backend_pid()",
+    )
+    .bind(database)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// In one transaction: database `database` is renamed `away`, and `fresh` takes its name. On
+/// an error the transaction is rolled back and the error returned (55006: a session of the old
+/// database is still there).
+pub async fn swap_database_names(
+    conn: &mut PgConnection,
+    database: &str,
+    away: &str,
+    fresh: &str,
+) -> Result<(), sqlx::Error> {
+    let swap = format!(
+        "begin; alter database {} rename to {}; alter database {} rename to {}; commit;",
+        quote_ident(database),
+        quote_ident(away),
+        quote_ident(fresh),
+        quote_ident(database)
+    );
+    match sqlx::raw_sql(&swap).execute(&mut *conn).await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let _ = sqlx::raw_sql("rollback").execute(&mut *conn).await;
+            Err(e)
+        }
+    }
+}
+
+/// Creates an empty database from `template0` (as `pg_restore` expects); false when it exists.
+pub async fn create_database_from_template0(
+    conn: &mut PgConnection,
+    name: &str,
+) -> Result<bool, sqlx::Error> {
+    let sql = format!("create database {} template template0", quote_ident(name));
+    match sqlx::raw_sql(&sql).execute(conn).await {
+        Ok(_) => Ok(true),
+        Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42P04") => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether the current role may create roles.
+pub async fn may_create_roles(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "select rolsuper or rolcreaterole from pg_catalog.pg_roles where rolname = current_user",
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// Creates a login role with no other attribute, `password` valid until `valid_until` (an RFC
+/// 3339 time).
+pub async fn create_login_role(
+    conn: &mut PgConnection,
+    name: &str,
+    password: &str,
+    valid_until: &str,
+) -> Result<(), sqlx::Error> {
+    let create = format!(
+        "create role {} login nosuperuser nocreatedb nocreaterole noinherit noreplication \
+         nobypassrls password {} valid until {}",
+        quote_ident(name),
+        crate::server::quote_literal(password),
+        crate::server::quote_literal(valid_until)
+    );
+    sqlx::raw_sql(&create).execute(conn).await?;
+    Ok(())
+}
+
+/// Lets `role` connect to database `database` (the connection's) and create objects in it and,
+/// when it exists, in its `public` schema.
+pub async fn grant_create_rights(
+    conn: &mut PgConnection,
+    role: &str,
+    database: &str,
+) -> Result<(), sqlx::Error> {
+    let public: bool = sqlx::query_scalar(
+        "select exists (select 1 from pg_catalog.pg_namespace where nspname = 'public')",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let role = quote_ident(role);
+    let mut grants = format!(
+        "grant connect, create, temporary on database {} to {role};",
+        quote_ident(database)
+    );
+    if public {
+        grants.push_str(&format!("grant usage, create on schema public to {role};"));
+    }
+    sqlx::raw_sql(&grants).execute(conn).await?;
+    Ok(())
+}
+
+/// Gives everything `role` owns in the connection's database to the current user and takes
+/// back the grants made to it there (a non-superuser must hold the role's privileges for that).
+pub async fn take_over_owned(conn: &mut PgConnection, role: &str) -> Result<(), sqlx::Error> {
+    let role = quote_ident(role);
+    sqlx::raw_sql(&format!(
+        "grant {role} to current_user; reassign owned by {role} to current_user; \
+         drop owned by {role};"
+    ))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Drops what `role` owns or was granted in the connection's database.
+pub async fn drop_owned(conn: &mut PgConnection, role: &str) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(&format!("drop owned by {}", quote_ident(role)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Drops `role` if it exists.
+pub async fn drop_role(conn: &mut PgConnection, role: &str) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(&format!("drop role if exists {}", quote_ident(role)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The roles whose name starts with `prefix`.
+pub async fn roles_named(
+    conn: &mut PgConnection,
+    prefix: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select rolname::text from pg_catalog.pg_roles \
+         where pg_catalog.starts_with(rolname, $1) order by 1",
+    )
+    .bind(prefix)
+    .fetch_all(conn)
+    .await
+}

@@ -255,51 +255,23 @@ fn scratch_name() -> String {
 /// owner, then, in one transaction, the old one is renamed away and `fresh` takes its name;
 /// then the old one is dropped. Sessions connected to the old one are ended first.
 async fn take_the_name(target: &DbTarget, fresh: &str, database: &str) -> anyhow::Result<()> {
-    use admin::quote_ident as q;
     let mut maint = admin::connect_maintenance(target).await?;
-    let owner: String = sqlx::query_scalar(
-        "select pg_catalog.pg_get_userbyid(datdba)::text from pg_catalog.pg_database \
-         where datname = $1",
-    )
-    .bind(database)
-    .fetch_one(&mut maint)
-    .await?;
-    sqlx::raw_sql(&format!(
-        "alter database {} owner to {}",
-        q(fresh),
-        q(&owner)
-    ))
-    .execute(&mut maint)
-    .await?;
+    let owner = admin::database_owner(&mut maint, database).await?;
+    admin::set_database_owner(&mut maint, fresh, &owner).await?;
     let old = scratch_name();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        sqlx::query(
-            "select pg_catalog.pg_terminate_backend(pid) from pg_catalog.pg_stat_activity \
-             where datname = $1 and pid <> pg_catalog.pg_backend_pid()",
-        )
-        .bind(database)
-        .execute(&mut maint)
-        .await?;
-        let swap = format!(
-            "begin; alter database {} rename to {}; alter database {} rename to {}; commit;",
-            q(database),
-            q(&old),
-            q(fresh),
-            q(database)
-        );
-        match sqlx::raw_sql(&swap).execute(&mut maint).await {
+        admin::terminate_sessions(&mut maint, database).await?;
+        match admin::swap_database_names(&mut maint, database, &old, fresh).await {
             Ok(_) => break,
             // 55006: a session of the old database is still ending (or just connected).
             Err(sqlx::Error::Database(db))
                 if db.code().as_deref() == Some("55006")
                     && std::time::Instant::now() < deadline =>
             {
-                let _ = sqlx::raw_sql("rollback").execute(&mut maint).await;
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
             Err(e) => {
-                let _ = sqlx::raw_sql("rollback").execute(&mut maint).await;
                 return Err(anyhow::anyhow!(
                     "renaming the restored database to {database}: {}",
                     target.scrub(&e.to_string())
@@ -356,13 +328,7 @@ impl RestoreRole {
     /// None when the caller may not create roles.
     async fn create(target: &DbTarget) -> anyhow::Result<Option<Self>> {
         let mut maint = admin::connect_maintenance(target).await?;
-        let may: bool = sqlx::query_scalar(
-            "select rolsuper or rolcreaterole from pg_catalog.pg_roles \
-             where rolname = current_user",
-        )
-        .fetch_one(&mut maint)
-        .await?;
-        if !may {
+        if !admin::may_create_roles(&mut maint).await? {
             return Ok(None);
         }
         let name = format!(
@@ -372,15 +338,7 @@ impl RestoreRole {
         );
         let password = random_hex(24).context("reading /dev/urandom")?;
         let until = (Utc::now() + chrono::Duration::days(1)).to_rfc3339();
-        let create = format!(
-            "create role {} login nosuperuser nocreatedb nocreaterole noinherit noreplication \
-             nobypassrls password {} valid until {}",
-            admin::quote_ident(&name),
-            sql::quote_literal(&password),
-            sql::quote_literal(&until)
-        );
-        sqlx::raw_sql(&create)
-            .execute(&mut maint)
+        admin::create_login_role(&mut maint, &name, &password, &until)
             .await
             .map_err(|e| anyhow::anyhow!("creating the restore role {name}: {}", db_message(&e)))?;
         Ok(Some(Self { name, password }))
@@ -389,20 +347,8 @@ impl RestoreRole {
     /// Lets the role connect to the target's database and create objects in it (and in its
     /// `public` schema); returns the target as seen by the role.
     async fn admit(&self, target: &DbTarget) -> anyhow::Result<DbTarget> {
-        let role = admin::quote_ident(&self.name);
-        let db = admin::quote_ident(&target.database());
         let mut conn = target.connect().await?;
-        let public: bool = sqlx::query_scalar(
-            "select exists (select 1 from pg_catalog.pg_namespace where nspname = 'public')",
-        )
-        .fetch_one(&mut conn)
-        .await?;
-        let mut grants = format!("grant connect, create, temporary on database {db} to {role};");
-        if public {
-            grants.push_str(&format!("grant usage, create on schema public to {role};"));
-        }
-        sqlx::raw_sql(&grants)
-            .execute(&mut conn)
+        admin::grant_create_rights(&mut conn, &self.name, &target.database())
             .await
             .map_err(|e| anyhow::anyhow!("admitting the restore role: {}", db_message(&e)))?;
         Ok(target.with_login(&self.name, Some(&self.password)))
@@ -410,15 +356,8 @@ impl RestoreRole {
 
     /// Gives everything the role restored to the caller and takes back its grants.
     async fn hand_over(&self, target: &DbTarget) -> anyhow::Result<()> {
-        let role = admin::quote_ident(&self.name);
         let mut conn = target.connect().await?;
-        // A non-superuser creator must hold the role's privileges to reassign its objects.
-        let sql = format!(
-            "grant {role} to current_user; reassign owned by {role} to current_user; \
-             drop owned by {role};"
-        );
-        sqlx::raw_sql(&sql)
-            .execute(&mut conn)
+        admin::take_over_owned(&mut conn, &self.name)
             .await
             .map_err(|e| anyhow::anyhow!("taking over the restored objects: {}", db_message(&e)))?;
         Ok(())
@@ -426,15 +365,11 @@ impl RestoreRole {
 
     /// Drops the role (after taking back what it still holds in the target's database).
     async fn drop(self, target: &DbTarget) -> anyhow::Result<()> {
-        let role = admin::quote_ident(&self.name);
         if let Ok(mut conn) = target.connect().await {
-            let _ = sqlx::raw_sql(&format!("drop owned by {role}"))
-                .execute(&mut conn)
-                .await;
+            let _ = admin::drop_owned(&mut conn, &self.name).await;
         }
         let mut maint = admin::connect_maintenance(target).await?;
-        sqlx::raw_sql(&format!("drop role if exists {role}"))
-            .execute(&mut maint)
+        admin::drop_role(&mut maint, &self.name)
             .await
             .map_err(|e| {
                 anyhow::anyhow!(
@@ -508,14 +443,9 @@ async fn drop_abandoned_roles(target: &DbTarget) {
     let Ok(mut maint) = admin::connect_maintenance(target).await else {
         return;
     };
-    let names: Vec<String> = sqlx::query_scalar(
-        "select rolname::text from pg_catalog.pg_roles \
-         where pg_catalog.starts_with(rolname, $1) order by 1",
-    )
-    .bind(ROLE_PREFIX)
-    .fetch_all(&mut maint)
-    .await
-    .unwrap_or_default();
+    let names = admin::roles_named(&mut maint, ROLE_PREFIX)
+        .await
+        .unwrap_or_default();
     for name in names {
         let pid = name
             .strip_prefix(ROLE_PREFIX)
@@ -525,8 +455,7 @@ async fn drop_abandoned_roles(target: &DbTarget) {
         if Path::new(&format!("/proc/{pid}")).exists() {
             continue;
         }
-        let sql = format!("drop role if exists {}", admin::quote_ident(&name));
-        if sqlx::raw_sql(&sql).execute(&mut maint).await.is_ok() {
+        if admin::drop_role(&mut maint, &name).await.is_ok() {
             tracing::info!(role = %name, "dropped the restore role of a run that died");
         }
     }
@@ -534,13 +463,8 @@ async fn drop_abandoned_roles(target: &DbTarget) {
 
 async fn create_database(target: &DbTarget, name: &str) -> Result<bool, BackupError> {
     let mut maint = admin::connect_maintenance(target).await?;
-    let sql = format!(
-        "create database {} template template0",
-        admin::quote_ident(name)
-    );
-    match sqlx::raw_sql(&sql).execute(&mut maint).await {
-        Ok(_) => Ok(true),
-        Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42P04") => Ok(false),
+    match admin::create_database_from_template0(&mut maint, name).await {
+        Ok(created) => Ok(created),
         Err(e) => Err(anyhow::anyhow!(
             "creating database {name}: {}",
             target.scrub(&e.to_string())
