@@ -337,8 +337,12 @@ impl RestoreRole {
             scratch_name().rsplit('_').next().unwrap_or("0")
         );
         let password = random_hex(24).context("reading /dev/urandom")?;
+        let salt = random_bytes(16).context("reading /dev/urandom")?;
         let until = (Utc::now() + chrono::Duration::days(1)).to_rfc3339();
-        admin::create_login_role(&mut maint, &name, &password, &until)
+        // The server gets the SCRAM verifier, never the password: the text of a CREATE ROLE may
+        // reach the server's log or pg_stat_statements.
+        let verifier = scram_sha_256_verifier(&password, &salt);
+        admin::create_login_role(&mut maint, &name, &verifier, &until)
             .await
             .map_err(|e| anyhow::anyhow!("creating the restore role {name}: {}", db_message(&e)))?;
         Ok(Some(Self { name, password }))
@@ -403,11 +407,44 @@ fn db_message(e: &sqlx::Error) -> String {
     }
 }
 
-fn random_hex(bytes: usize) -> std::io::Result<String> {
+fn random_bytes(bytes: usize) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut buf = vec![0u8; bytes];
     std::fs::File::open("/dev/urandom")?.read_exact(&mut buf)?;
-    Ok(hex::encode(buf))
+    Ok(buf)
+}
+
+fn random_hex(bytes: usize) -> std::io::Result<String> {
+    random_bytes(bytes).map(hex::encode)
+}
+
+/// PostgreSQL's stored form of a SCRAM-SHA-256 password (RFC 5802/7677, as `CREATE ROLE ...
+/// PASSWORD` accepts it pre-hashed): `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`.
+/// The password is ASCII hex, so SASLprep leaves it as it is.
+fn scram_sha_256_verifier(password: &str, salt: &[u8]) -> String {
+    use base64::Engine as _;
+    use hmac::{Hmac, Mac};
+    use sha2::{Digest, Sha256};
+    const ITERATIONS: u32 = 4096;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut salted = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), salt, ITERATIONS, &mut salted);
+    let hmac = |key: &[u8], text: &[u8]| -> Vec<u8> {
+        // HMAC takes a key of any length; this cannot fail.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+        mac.update(text);
+        mac.finalize().into_bytes().to_vec()
+    };
+    let client_key = hmac(&salted, b"Client Key");
+    let stored_key = Sha256::digest(&client_key);
+    let server_key = hmac(&salted, b"Server Key");
+    format!(
+        "SCRAM-SHA-256${ITERATIONS}:{}${}:{}",
+        b64.encode(salt),
+        b64.encode(stored_key),
+        b64.encode(server_key)
+    )
 }
 
 /// Creates an empty database (from `template0`, as `pg_restore` expects) on the target's
