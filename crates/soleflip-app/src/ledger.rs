@@ -1037,7 +1037,10 @@ impl App {
         match quote {
             Ok(q) => {
                 for line in q.lines {
-                    if reported.iter().any(|(k, _)| *k == line.kind) {
+                    // a kind the platform reported wins; a 0.00 line (manual) says nothing
+                    if reported.iter().any(|(k, _)| *k == line.kind)
+                        || line.amount.amount().is_zero()
+                    {
                         continue;
                     }
                     lines.push(FeeLineReport {
