@@ -437,6 +437,15 @@ fn fee_quotes_give_the_published_worked_examples() {
     assert!(refused.to_string().starts_with("currency"), "{refused}");
 }
 
+/// (notes, state, the event's legacy_status, the event's to_state, its reason)
+type FirstEvent = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
 #[tokio::test]
 async fn adopted_pairs_are_mapped_into_the_lifecycle_and_keep_their_old_status_text() {
     let old = old_system_db().await;
@@ -466,13 +475,7 @@ async fn adopted_pairs_are_mapped_into_the_lifecycle_and_keep_their_old_status_t
     app.db_adopt(false).await.unwrap();
     app.db_migrate(None).await.unwrap();
 
-    let rows: Vec<(
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        String,
-    )> = sqlx::query_as(
+    let rows: Vec<FirstEvent> = sqlx::query_as(
         "select i.notes, i.detailed_status::text, e.legacy_status, e.to_state::text, e.reason
              from products.inventory i
              join products.inventory_events e on e.inventory_id = i.id
