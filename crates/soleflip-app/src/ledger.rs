@@ -222,6 +222,21 @@ fn parse_rate(field: &str, text: &str) -> Result<Decimal, LedgerError> {
     Ok(value)
 }
 
+/// A calendar day (what `parse_date` gives).
+pub type Date = NaiveDate;
+
+/// A date as `YYYY-MM-DD`; anything else is bad input naming `field`.
+pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate, LedgerError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| LedgerError::Invalid(format!("{field}: `{text}` is not a date (YYYY-MM-DD)")))
+}
+
+/// A pair's or listing's id (a UUID); anything else is bad input naming `field`.
+pub fn parse_id(field: &str, text: &str) -> Result<Uuid, LedgerError> {
+    Uuid::parse_str(text.trim())
+        .map_err(|_| LedgerError::Invalid(format!("{field}: `{text}` is not an id (a UUID)")))
+}
+
 fn start_of(date: NaiveDate) -> DateTime<Utc> {
     date.and_time(NaiveTime::MIN).and_utc()
 }

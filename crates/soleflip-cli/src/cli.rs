@@ -64,6 +64,24 @@ pub enum Command {
     /// Prices: migrate-legacy (into price_sources), latest
     #[command(subcommand)]
     Prices(crate::prices::PricesCommand),
+    /// Purchases: add (an invoice line; one inventory row per pair)
+    #[command(subcommand)]
+    Purchase(crate::ledger::PurchaseCommand),
+    /// Inventory: list, show (with its history), move (along the lifecycle)
+    #[command(subcommand)]
+    Inventory(crate::ledger::InventoryCommand),
+    /// Listings of a pair on any platform: add, end
+    #[command(subcommand)]
+    Listing(crate::ledger::ListingCommand),
+    /// Sales: record (order, fee lines, payout)
+    #[command(subcommand)]
+    Sale(crate::ledger::SaleCommand),
+    /// Marketplace fees: quote (from the fee schedules in data/fees)
+    #[command(subcommand)]
+    Fees(crate::ledger::FeesCommand),
+    /// Reports: pnl (profit and loss), stock (pairs in stock by state and age)
+    #[command(subcommand)]
+    Report(crate::ledger::ReportCommand),
     /// Print a shell completion script: soleflip completions bash > /etc/bash_completion.d/soleflip
     Completions {
         /// The shell to complete for

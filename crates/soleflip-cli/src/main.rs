@@ -12,6 +12,7 @@ mod cli;
 mod config;
 mod db;
 mod inspect;
+mod ledger;
 mod output;
 mod pg;
 mod prices;
@@ -80,6 +81,12 @@ async fn run(command: Command, app: &App) -> anyhow::Result<Outcome> {
         Command::User(cmd) => user::run(cmd, app).await,
         Command::Sizes(cmd) => sizes::run(cmd, app).await,
         Command::Prices(cmd) => prices::run(cmd, app).await,
+        Command::Purchase(cmd) => ledger::run(ledger::LedgerCommand::Purchase(cmd), app).await,
+        Command::Inventory(cmd) => ledger::run(ledger::LedgerCommand::Inventory(cmd), app).await,
+        Command::Listing(cmd) => ledger::run(ledger::LedgerCommand::Listing(cmd), app).await,
+        Command::Sale(cmd) => ledger::run(ledger::LedgerCommand::Sale(cmd), app).await,
+        Command::Fees(cmd) => ledger::run(ledger::LedgerCommand::Fees(cmd), app).await,
+        Command::Report(cmd) => ledger::run(ledger::LedgerCommand::Report(cmd), app).await,
         Command::Completions { shell } => {
             cli::completions(shell);
             Ok(Outcome::Ok)
