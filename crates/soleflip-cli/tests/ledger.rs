@@ -2,6 +2,7 @@
 //! and refused input (exit 4, one line naming the field, nothing written).
 #![expect(
     clippy::unwrap_used,
+    clippy::expect_used,
     reason = "helpers outside #[test] functions (and tests/common) stop the test loudly"
 )]
 
