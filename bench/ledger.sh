@@ -9,10 +9,8 @@ PAIRS="${PAIRS:-1000000}"
 RUNS="${RUNS:-3}"
 
 home="$WORK/server"; mkdir -p "$home"
-"$SOLEFLIP" --home "$home" pg start >/dev/null
-url_of() { "$SOLEFLIP" --home "$home" pg url | sed "s|/soleflip?|/$1?|"; }
-URL="$(url_of ledger)"
-"$SOLEFLIP" --database-url "$URL" db up >/dev/null
+"$SOLEFLIP" --home "$home" db up >/dev/null
+URL="$("$SOLEFLIP" --home "$home" pg url)"
 
 # The business, generated set-based. Triggers (lifecycle, events, balance) are bypassed for the
 # load with session_replication_role = replica: the rows are made consistent by construction
@@ -86,13 +84,14 @@ counts=$(psql -X -At "$URL" -c "select (select count(*) from products.inventory)
     (select count(*) from transactions.orders) || ' orders, ' ||
     (select count(*) from transactions.order_fee_lines) || ' fee lines'")
 
-# The floors: the same figures, written by hand as one query each.
+# The floors: the same figures, written by hand as one query each (a pair's age and days to
+# sell count from its first event, the one with from_state NULL, as the reports do).
 cat > "$WORK/pnl_floor.sql" <<'SQL'
 select to_char(o.sold_at at time zone 'UTC', 'YYYY-MM') as month, o.currency, count(*),
        sum(o.sale_price), sum(f.tx), sum(f.pp), sum(f.sh), sum(f.other), sum(o.payout),
        sum(i.cost_basis), sum(o.payout - i.cost_basis),
        round(sum(o.payout - i.cost_basis) * 100 / sum(i.cost_basis), 2),
-       round(avg(extract(epoch from o.sold_at - e.entered) / 86400)::numeric, 1)
+       round(avg(extract(epoch from o.sold_at - e.occurred_at) / 86400)::numeric, 1)
 from transactions.orders o
 join products.inventory i on i.id = o.inventory_id
 join (select order_id, sum(amount) filter (where kind = 'transaction_fee') as tx,
@@ -101,8 +100,7 @@ join (select order_id, sum(amount) filter (where kind = 'transaction_fee') as tx
              sum(amount) filter (where kind not in ('transaction_fee', 'payment_processing',
                                                     'shipping')) as other
       from transactions.order_fee_lines group by order_id) f on f.order_id = o.id
-join (select inventory_id, min(occurred_at) as entered from products.inventory_events
-      group by inventory_id) e on e.inventory_id = o.inventory_id
+join products.inventory_events e on e.inventory_id = o.inventory_id and e.from_state is null
 where o.order_status is distinct from 'cancelled'
 group by 1, 2 order by 1, 2;
 SQL
@@ -111,8 +109,8 @@ select i.detailed_status, case when a <= 30 then '0-30' when a <= 60 then '31-60
                                when a <= 90 then '61-90' else '90+' end, i.currency,
        count(*), sum(i.cost_basis)
 from products.inventory i
-join (select inventory_id, floor(extract(epoch from now() - min(occurred_at)) / 86400) as a
-      from products.inventory_events group by inventory_id) e on e.inventory_id = i.id
+join (select inventory_id, floor(extract(epoch from now() - occurred_at) / 86400) as a
+      from products.inventory_events where from_state is null) e on e.inventory_id = i.id
 where i.detailed_status in ('incoming', 'available', 'consigned')
 group by 1, 2, 3 order by 1, 2, 3;
 SQL

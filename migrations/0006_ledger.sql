@@ -9,6 +9,7 @@
 --   2. products.inventory_events, append-only: one row per state a pair enters (item, from,
 --      to, when, by whom, why, which order or listing), written by a trigger, so no state
 --      change goes unrecorded. Aging, shelf life and days in each state are computed from it;
+--      a pair's first event (from_state NULL, exactly one) is when it entered the books;
 --   3. platforms.listings: a pair's asks on any platform (one pair, many listings);
 --   4. transactions.orders references the pair it sold and optionally its listing, on any
 --      platform (listing_id, the old StockX listing, is no longer required), and carries its
@@ -524,6 +525,13 @@ create index idx_orders_pair_listing_id on transactions.orders (pair_listing_id)
 create index idx_order_fee_lines_order_id on transactions.order_fee_lines (order_id);
 create index idx_inventory_events_inventory_at
     on products.inventory_events (inventory_id, occurred_at);
+-- A pair's first event (from_state NULL: it was created or adopted) is unique: it is when the
+-- pair entered the books, which ages and days to sell count from. The second index finds the
+-- oldest pairs without reading every pair.
+create unique index uq_inventory_events_first
+    on products.inventory_events (inventory_id) include (occurred_at) where from_state is null;
+create index idx_inventory_events_first_at
+    on products.inventory_events (occurred_at) where from_state is null;
 create index idx_inventory_events_user_id on products.inventory_events (user_id);
 create index idx_inventory_events_order_id on products.inventory_events (order_id);
 create index idx_inventory_events_listing_id on products.inventory_events (listing_id);

@@ -1197,15 +1197,7 @@ impl App {
                 }),
             }
         }
-        let oldest = sql::pairs(
-            pool,
-            &PairFilter {
-                state: Some("in_stock".to_owned()),
-                limit: 10,
-                ..PairFilter::default()
-            },
-        )
-        .await?;
+        let oldest = sql::oldest_in_stock(pool, 10).await?;
         Ok(StockReport {
             rows,
             totals,

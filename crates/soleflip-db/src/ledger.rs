@@ -573,6 +573,17 @@ pub async fn pnl(
         .await
 }
 
+/// The `limit` pairs in stock that entered the books first.
+pub async fn oldest_in_stock(
+    db: impl PgExecutor<'_>,
+    limit: i64,
+) -> Result<Vec<PairRow>, sqlx::Error> {
+    sqlx::query_as(include_str!("ledger/oldest.sql"))
+        .bind(limit)
+        .fetch_all(db)
+        .await
+}
+
 /// One line of `report stock`.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct StockRow {

@@ -1,6 +1,6 @@
 -- Pairs with their product, size and age, filtered: $1 id (NULL: any), $2 state label (NULL:
 -- any; 'unknown': no state; 'in_stock': incoming, available or consigned), $3 SKU (NULL: any), $4 minimum age in days (NULL: any), $5 limit.
--- The age is the whole days since the pair's first event.
+-- The age is the whole days since the pair's first event (when it entered the books).
 select i.id, p.sku::text as sku, p.name::text as product_name, b.name::text as brand,
        s.region::text || ' ' || s.value::text as size,
        i.detailed_status::text as state, i.currency,
@@ -12,8 +12,8 @@ from products.inventory i
 join products.products p on p.id = i.product_id
 join products.sizes s on s.id = i.size_id
 left join core.brands b on b.id = p.brand_id
-cross join lateral (select min(e.occurred_at) as entered from products.inventory_events e
-                    where e.inventory_id = i.id) f
+left join lateral (select e.occurred_at as entered from products.inventory_events e
+                   where e.inventory_id = i.id and e.from_state is null) f on true
 where ($1::uuid is null or i.id = $1)
   and ($2::text is null or i.detailed_status::text = $2
        or ($2 = 'unknown' and i.detailed_status is null)

@@ -2,7 +2,7 @@
 -- 'platform', 'brand', or anything else for one total; one row per group and sale currency.
 -- Cancelled orders do not count. Cost of goods sold is the pair's cost basis (adopted pairs:
 -- purchase_price); profit and ROI are over the orders whose cost is known, and the orders
--- without one are counted. Days to sell run from the pair's first event to the sale.
+-- without one are counted. Days to sell run from the pair's first event (when it entered the books) to the sale.
 with sold as (
     select o.id, o.sale_price, o.payout, o.currency, o.sold_at, o.inventory_id,
            case $3
@@ -30,13 +30,7 @@ with sold as (
            sum(f.amount) filter (where f.kind = 'cash_out') as cash_out,
            sum(f.amount) filter (where f.kind = 'other') as other
     from transactions.order_fee_lines f
-    where f.order_id in (select id from sold)
     group by f.order_id
-), first_event as (
-    select s.id, (select min(e.occurred_at) from products.inventory_events e
-                  where e.inventory_id = s.pair_id) as entered
-    from sold s
-    where s.pair_id is not null
 )
 select s.grp as "group", s.currency,
        count(*) as orders,
@@ -52,9 +46,9 @@ select s.grp as "group", s.currency,
        coalesce(sum(s.payout - s.cost), 0) as gross_profit,
        round(sum(s.payout - s.cost) * 100 / nullif(sum(s.cost) filter (where s.payout is not null), 0), 2) as roi_pct,
        count(*) filter (where s.cost is null) as orders_without_cost,
-       round(avg(extract(epoch from s.sold_at - fe.entered) / 86400)::numeric, 1) as avg_days_to_sell
+       round(avg(extract(epoch from s.sold_at - fe.occurred_at) / 86400)::numeric, 1) as avg_days_to_sell
 from sold s
 left join fees f on f.order_id = s.id
-left join first_event fe on fe.id = s.id
+left join products.inventory_events fe on fe.inventory_id = s.pair_id and fe.from_state is null
 group by s.grp, s.currency
 order by s.grp, s.currency

@@ -3,11 +3,9 @@
 -- whole days since its first event (when it entered our books), as of now().
 with pairs as (
     select i.detailed_status, i.currency, coalesce(i.cost_basis, i.purchase_price) as cost,
-           floor(extract(epoch from now() - (select min(e.occurred_at)
-                                              from products.inventory_events e
-                                              where e.inventory_id = i.id)) / 86400)::integer
-               as age_days
+           floor(extract(epoch from now() - e.occurred_at) / 86400)::integer as age_days
     from products.inventory i
+    left join products.inventory_events e on e.inventory_id = i.id and e.from_state is null
     where i.detailed_status in ('incoming', 'available', 'consigned')
 )
 select detailed_status::text as state,
