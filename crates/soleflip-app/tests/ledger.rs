@@ -559,3 +559,31 @@ async fn adopted_pairs_are_mapped_into_the_lifecycle_and_keep_their_old_status_t
     let report = app.db_verify().await.unwrap();
     assert!(report.ok, "{:#?}", report.drift);
 }
+
+#[tokio::test]
+async fn a_pair_sold_in_another_currency_than_it_was_bought_in_is_counted_without_a_cost() {
+    let db = migrated_db().await;
+    let (app, _home) = app(&db);
+    let pair = bought(&app, "DD1391-100", "US 10", "100.00", "2025-01-10").await;
+
+    app.sale_record(&SaleRequest {
+        pair,
+        platform: "manual".to_owned(),
+        price: "150.00".to_owned(),
+        currency: Some("USD".to_owned()),
+        date: Some(date("2025-02-01")),
+        ..SaleRequest::default()
+    })
+    .await
+    .unwrap();
+    let pnl = app.report_pnl(None, None, PnlBy::All).await.unwrap();
+
+    let r = &pnl.rows[0];
+    assert_eq!(r.currency, "USD");
+    assert_eq!(
+        (r.payouts, r.cogs, r.gross_profit, r.orders_without_cost),
+        (d("150.00"), d("0"), d("0"), 1),
+        "100.00 EUR is not subtracted from 150.00 USD"
+    );
+    assert_eq!(r.roi_pct, None);
+}

@@ -303,3 +303,25 @@ async fn removing_a_fee_line_from_a_balanced_order_is_refused_at_commit() {
 
     assert!(err.to_string().contains("but the payout is 91.00"), "{err}");
 }
+
+#[tokio::test]
+async fn a_pair_has_exactly_one_first_event() {
+    let db = migrated_db().await;
+    let mut conn = db.connect().await;
+    shop(&mut conn).await;
+    let id = pair(&mut conn, InventoryState::Available).await;
+
+    let second = sqlx::query(
+        "insert into products.inventory_events (inventory_id, from_state, to_state) \
+         values ($1, null, 'available')",
+    )
+    .bind(id)
+    .execute(&mut conn)
+    .await
+    .unwrap_err();
+
+    assert!(
+        second.to_string().contains("uq_inventory_events_first"),
+        "{second}"
+    );
+}

@@ -1,8 +1,8 @@
 -- Profit and loss of the orders sold in [$1, $2) (NULL: open), grouped by $3: 'month',
 -- 'platform', 'brand', or anything else for one total; one row per group and sale currency.
 -- Cancelled orders do not count. Cost of goods sold is the pair's cost basis (adopted pairs:
--- purchase_price); profit and ROI are over the orders whose cost is known, and the orders
--- without one are counted. Days to sell run from the pair's first event (when it entered the books) to the sale.
+-- purchase_price); profit and ROI are over the orders whose cost is known in the sale's
+-- currency, and the orders without one are counted. Days to sell run from the pair's first event (when it entered the books) to the sale.
 with sold as (
     select o.id, o.sale_price, o.payout, o.currency, o.sold_at, o.inventory_id,
            case $3
@@ -11,7 +11,10 @@ with sold as (
                when 'brand' then coalesce(b.name::text, '(no brand)')
                else 'all'
            end as grp,
-           coalesce(i.cost_basis, i.purchase_price) as cost,
+           -- no FX conversion: a pair bought in another currency than it sold in has no
+           -- comparable cost here
+           case when i.currency = o.currency then coalesce(i.cost_basis, i.purchase_price) end
+               as cost,
            i.id as pair_id
     from transactions.orders o
     join core.platforms p on p.id = o.platform_id
