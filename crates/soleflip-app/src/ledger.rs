@@ -1052,8 +1052,13 @@ impl App {
         match quote {
             Ok(q) => {
                 for line in q.lines {
-                    // a kind the platform reported wins; a 0.00 line (manual) says nothing
+                    // A kind the platform reported wins; a reported transaction fee already
+                    // holds any minimum (platform reports show the minimum as the seller fee),
+                    // so the schedule's top-up is not added to it; a 0.00 line says nothing.
+                    let topup_reported = line.kind == FeeKind::MinimumFeeTopup
+                        && reported.iter().any(|(k, _)| *k == FeeKind::TransactionFee);
                     if reported.iter().any(|(k, _)| *k == line.kind)
+                        || topup_reported
                         || line.amount.amount().is_zero()
                     {
                         continue;

@@ -587,3 +587,29 @@ async fn a_pair_sold_in_another_currency_than_it_was_bought_in_is_counted_withou
     );
     assert_eq!(r.roi_pct, None);
 }
+
+#[tokio::test]
+async fn a_reported_minimum_seller_fee_is_not_topped_up_again_by_the_schedule() {
+    let db = migrated_db().await;
+    let (app, _home) = app(&db);
+    let pair = bought(&app, "DD1391-100", "US 10", "20.00", "2025-01-10").await;
+
+    // StockX EU 2025, 40.00: the report shows a seller fee of 5.00 (the minimum) and no top-up;
+    // the schedule adds only the 3 % processing (1.20): payout 40.00 - 5.00 - 1.20 = 33.80.
+    let sale = app
+        .sale_record(&SaleRequest {
+            pair,
+            platform: "stockx".to_owned(),
+            price: "40.00".to_owned(),
+            fees: vec![("transaction_fee".to_owned(), "5.00".to_owned())],
+            level: Some("1".to_owned()),
+            date: Some(date("2025-03-01")),
+            ..SaleRequest::default()
+        })
+        .await
+        .unwrap();
+
+    let kinds: Vec<&str> = sale.lines.iter().map(|l| l.kind.as_str()).collect();
+    assert_eq!(kinds, ["transaction_fee", "payment_processing"]);
+    assert_eq!(sale.payout, d("33.80"));
+}
