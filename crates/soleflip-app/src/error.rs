@@ -85,6 +85,7 @@ fn known_code(e: &(dyn std::error::Error + 'static)) -> Option<Code> {
         crate::users::UserError,
         crate::sizes::SizesError,
         crate::docs::DocsError,
+        crate::ledger::LedgerError,
         soleflip_pg::PgError,
         soleflip_db::target::ConnectError,
         soleflip_db::target::TargetError,

@@ -14,6 +14,7 @@ pub mod db;
 pub mod docs;
 pub mod error;
 pub mod health;
+pub mod ledger;
 pub mod pg;
 pub mod prices;
 pub mod sizes;

@@ -170,6 +170,22 @@ async fn adopted_and_migrated_equals_fresh_in_structure_and_keeps_every_row() {
                 "roi_percentage",
                 "profit_per_shelf_day",
                 "updated_at",
+                // migration 6: the state from the status text, and the purchase columns
+                "detailed_status",
+                "purchase_line_id",
+                "cost_basis",
+                "currency",
+            ],
+        ),
+        // Migration 6 gives an order its pair, listing, currency and payout.
+        (
+            "transactions.orders",
+            &[
+                "inventory_id",
+                "pair_listing_id",
+                "currency",
+                "payout",
+                "payout_flagged",
             ],
         ),
         (

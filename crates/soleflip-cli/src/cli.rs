@@ -14,8 +14,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
                   PostgreSQL cluster in its home directory, started on demand.",
     after_help = "Exit codes: 0 ok, 1 failure, 2 drift (database differs from its migrations, \
                   a changed migration, an untrusted backup), 3 server stopped (pg status), 4 \
-                  input refused with a reason (sizes parse), 64 wrong command line; db health: \
-                  0 OK, 1 WARN, 2 CRIT."
+                  input refused with a reason (a value named, or a size), 64 wrong command \
+                  line; db health: 0 OK, 1 WARN, 2 CRIT."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -64,6 +64,24 @@ pub enum Command {
     /// Prices: migrate-legacy (into price_sources), latest
     #[command(subcommand)]
     Prices(crate::prices::PricesCommand),
+    /// Purchases: add (an invoice line; one inventory row per pair)
+    #[command(subcommand)]
+    Purchase(crate::ledger::PurchaseCommand),
+    /// Inventory: list, show (with its history), move (along the lifecycle)
+    #[command(subcommand)]
+    Inventory(crate::ledger::InventoryCommand),
+    /// Listings of a pair on any platform: add, end
+    #[command(subcommand)]
+    Listing(crate::ledger::ListingCommand),
+    /// Sales: record (order, fee lines, payout)
+    #[command(subcommand)]
+    Sale(crate::ledger::SaleCommand),
+    /// Marketplace fees: quote (from the fee schedules in data/fees)
+    #[command(subcommand)]
+    Fees(crate::ledger::FeesCommand),
+    /// Reports: pnl (profit and loss), stock (pairs in stock by state and age)
+    #[command(subcommand)]
+    Report(crate::ledger::ReportCommand),
     /// Print a shell completion script: soleflip completions bash > /etc/bash_completion.d/soleflip
     Completions {
         /// The shell to complete for

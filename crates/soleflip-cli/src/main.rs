@@ -4,14 +4,15 @@
 //!
 //! Exit codes: 0 success; 1 failure (one line on stderr); 2 the database is not what its
 //! migrations promise (drift, a changed migration, an untrusted backup); 3 `pg status` found the
-//! server stopped; 4 the input was refused with a reason (`sizes parse`); 64 the command line is
-//! wrong (usage). `db health` exits by its worst finding: 0 OK, 1 WARN, 2 CRIT.
+//! server stopped; 4 the input was refused with a reason (a malformed or out-of-range value,
+//! named; `sizes parse` refusing a size); 64 the command line is wrong (usage). `db health` exits by its worst finding: 0 OK, 1 WARN, 2 CRIT.
 
 mod backup;
 mod cli;
 mod config;
 mod db;
 mod inspect;
+mod ledger;
 mod output;
 mod pg;
 mod prices;
@@ -80,6 +81,12 @@ async fn run(command: Command, app: &App) -> anyhow::Result<Outcome> {
         Command::User(cmd) => user::run(cmd, app).await,
         Command::Sizes(cmd) => sizes::run(cmd, app).await,
         Command::Prices(cmd) => prices::run(cmd, app).await,
+        Command::Purchase(cmd) => ledger::run(ledger::LedgerCommand::Purchase(cmd), app).await,
+        Command::Inventory(cmd) => ledger::run(ledger::LedgerCommand::Inventory(cmd), app).await,
+        Command::Listing(cmd) => ledger::run(ledger::LedgerCommand::Listing(cmd), app).await,
+        Command::Sale(cmd) => ledger::run(ledger::LedgerCommand::Sale(cmd), app).await,
+        Command::Fees(cmd) => ledger::run(ledger::LedgerCommand::Fees(cmd), app).await,
+        Command::Report(cmd) => ledger::run(ledger::LedgerCommand::Report(cmd), app).await,
         Command::Completions { shell } => {
             cli::completions(shell);
             Ok(Outcome::Ok)
@@ -102,6 +109,7 @@ fn exit_code(outcome: Outcome) -> u8 {
 fn error_exit_code(code: Code) -> u8 {
     match code {
         Code::Drift | Code::ChecksumMismatch | Code::Corrupt => 2,
+        Code::InvalidInput => 4,
         _ => 1,
     }
 }

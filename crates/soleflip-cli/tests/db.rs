@@ -218,7 +218,11 @@ async fn migrate_to_a_version_stops_there_and_refuses_unknown_ones() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("at migration 1"));
     let bad = soleflip_on(&db.url, &["db", "migrate", "--to", "99"]);
-    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(
+        bad.status.code(),
+        Some(4),
+        "an unknown version is refused input"
+    );
     assert!(
         stderr(&bad).contains("migration 99 is not a known migration version"),
         "{}",

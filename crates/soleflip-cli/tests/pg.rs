@@ -244,7 +244,11 @@ fn a_silent_server_fails_within_five_seconds() {
 #[test]
 fn a_malformed_url_is_refused_without_echoing_the_password() {
     let out = soleflip_on("postgresql://bob:hunter2@[::1/x", &["db", "status"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "a malformed URL is refused input"
+    );
     let err = stderr(&out);
     assert!(err.contains("invalid database URL"), "{err}");
     assert!(!err.contains("hunter2"), "{err}");

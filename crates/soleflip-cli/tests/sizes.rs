@@ -55,7 +55,11 @@ fn an_ambiguous_size_is_refused_with_its_candidates_and_exit_4() {
 #[test]
 fn an_unknown_brand_is_a_one_line_error_naming_the_field() {
     let out = sizes(&["9", "--brand", "Balenciaga"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "an unknown brand is refused input"
+    );
     let err = stderr(&out);
     assert!(err.contains("brand \"Balenciaga\": unknown brand"), "{err}");
     assert_eq!(err.trim().lines().count(), 1);

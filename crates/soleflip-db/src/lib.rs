@@ -14,6 +14,7 @@ pub mod docs;
 pub mod health;
 pub mod integration;
 pub mod invariants;
+pub mod ledger;
 pub mod migrate;
 pub mod products;
 pub mod schema;

@@ -58,6 +58,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sizes_room_to_normalize",
         sql: include_str!("../../../migrations/0005_sizes_room_to_normalize.sql"),
     },
+    Migration {
+        version: 6,
+        name: "ledger",
+        sql: include_str!("../../../migrations/0006_ledger.sql"),
+    },
 ];
 
 /// The newest version this binary knows.

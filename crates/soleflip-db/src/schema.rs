@@ -20,6 +20,7 @@ const MANIFESTS: &[(i64, &str)] = &[
     (3, include_str!("../../../migrations/manifest/0003.txt")),
     (4, include_str!("../../../migrations/manifest/0004.txt")),
     (5, include_str!("../../../migrations/manifest/0005.txt")),
+    (6, include_str!("../../../migrations/manifest/0006.txt")),
 ];
 
 /// The committed manifest for the database state after migration `version`.

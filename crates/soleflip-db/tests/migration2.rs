@@ -634,9 +634,11 @@ async fn an_install_that_already_added_wethenew_keeps_both_rows_and_renames_the_
 // inventory analytics
 // ---------------------------------------------------------------------------------------------
 
-/// A fresh migrated database with one product in one size.
+/// A fresh database at migration 5 (the last one with stored analytics: migration 6 computes
+/// them at query time instead) with one product in one size.
 async fn shop() -> (PgConnection, Uuid, Uuid) {
-    let mut conn = migrated().await;
+    let mut conn = at_migration_1().await;
+    migrate::migrate(&mut conn, Some(5)).await.unwrap();
     let p = product(&mut conn, "P1").await;
     let eu42 = size(&mut conn, "42.5").await;
     (conn, p, eu42)
