@@ -71,6 +71,15 @@ impl App {
         }
     }
 
+    /// An application on a given server (the embedded cluster is not used; its default home
+    /// stays `./.soleflip`).
+    pub fn on_server(target: DbTarget) -> Self {
+        Self::new(AppConfig {
+            home: PathBuf::from(".soleflip"),
+            database: Some(target),
+        })
+    }
+
     pub fn config(&self) -> &AppConfig {
         &self.config
     }

@@ -7,18 +7,14 @@
 )]
 
 use soleflip_app::db::{DbError as AdoptError, Drift, DriftKind};
-use soleflip_app::{App, AppConfig};
+use soleflip_app::App;
 use soleflip_db::migrate;
 use soleflip_db::schema as catalog;
 use soleflip_testkit::{fill_every_table, migrated_db, old_system_db, TestDb};
 
 /// `db adopt` on the test database, through the application layer as the CLI calls it.
 async fn adopt(db: &TestDb, force: bool) -> Result<Vec<Drift>, AdoptError> {
-    let home = tempfile::tempdir().unwrap();
-    let app = App::new(AppConfig {
-        home: home.path().to_path_buf(),
-        database: Some(db.target.clone()),
-    });
+    let app = App::on_server(db.target.clone());
     app.db_adopt(force).await.map(|r| r.accepted_drift)
 }
 use sqlx::postgres::PgConnection;

@@ -13,18 +13,13 @@ use chrono::NaiveDate;
 use soleflip_app::ledger::{
     fees_quote, LedgerError, PnlBy, PurchaseLineRequest, PurchaseRequest, SaleRequest,
 };
-use soleflip_app::{code_of, App, AppConfig, Code};
+use soleflip_app::{code_of, App, Code};
 use soleflip_testkit::{fill_every_table, migrated_db, old_system_db, TestDb};
 use sqlx::types::{Decimal, Uuid};
 use sqlx::PgConnection;
 
-fn app(db: &TestDb) -> (App, tempfile::TempDir) {
-    let home = tempfile::tempdir().unwrap();
-    let app = App::new(AppConfig {
-        home: home.path().to_path_buf(),
-        database: Some(db.target.clone()),
-    });
-    (app, home)
+fn app(db: &TestDb) -> App {
+    App::on_server(db.target.clone())
 }
 
 fn d(s: &str) -> Decimal {
@@ -72,7 +67,7 @@ async fn count(conn: &mut PgConnection, table: &str) -> i64 {
 #[tokio::test]
 async fn a_purchase_with_several_lines_shares_shipping_by_cost_and_makes_one_pair_per_unit() {
     let db = migrated_db().await;
-    let (app, _home) = app(&db);
+    let app = app(&db);
     let mut with_vat = line("DD1391-100", "US 10", "100.00", 2);
     with_vat.vat_rate = Some("19".to_owned());
     let mut second = line("GW2871", "US 9", "50.00", 1);
@@ -151,7 +146,7 @@ async fn a_purchase_with_several_lines_shares_shipping_by_cost_and_makes_one_pai
 #[tokio::test]
 async fn bad_input_names_its_field_is_invalid_input_and_writes_nothing() {
     let db = migrated_db().await;
-    let (app, _home) = app(&db);
+    let app = app(&db);
     let pair = bought(&app, "DD1391-100", "US 10", "100.00", "2025-01-10").await;
     let mut conn = db.connect().await;
     let tables = [
@@ -239,7 +234,7 @@ async fn bad_input_names_its_field_is_invalid_input_and_writes_nothing() {
 #[tokio::test]
 async fn the_profit_and_loss_of_a_hand_built_ledger_is_what_the_hand_computes() {
     let db = migrated_db().await;
-    let (app, _home) = app(&db);
+    let app = app(&db);
     let a = bought(&app, "DD1391-100", "US 10", "100.00", "2025-01-10").await;
     let b = bought(&app, "GW2871", "US 9", "80.00", "2025-01-20").await;
     let _c = bought(&app, "M990GL6", "US 10", "150.00", "2025-02-01").await;
@@ -332,7 +327,7 @@ async fn the_profit_and_loss_of_a_hand_built_ledger_is_what_the_hand_computes() 
 #[tokio::test]
 async fn a_sale_marks_its_listing_sold_ends_the_others_and_the_pair_cannot_go_back() {
     let db = migrated_db().await;
-    let (app, _home) = app(&db);
+    let app = app(&db);
     let pair = bought(&app, "DD1391-100", "US 10", "100.00", "2025-01-10").await;
     let on_stockx = app
         .listing_add(pair, "stockx", "140", None)
@@ -470,7 +465,7 @@ async fn adopted_pairs_are_mapped_into_the_lifecycle_and_keep_their_old_status_t
     .await
     .unwrap();
     let pairs_before = count(&mut conn, "products.inventory").await;
-    let (app, _home) = app(&old);
+    let app = app(&old);
 
     app.db_adopt(false).await.unwrap();
     app.db_migrate(None).await.unwrap();
@@ -563,7 +558,7 @@ async fn adopted_pairs_are_mapped_into_the_lifecycle_and_keep_their_old_status_t
 #[tokio::test]
 async fn a_pair_sold_in_another_currency_than_it_was_bought_in_is_counted_without_a_cost() {
     let db = migrated_db().await;
-    let (app, _home) = app(&db);
+    let app = app(&db);
     let pair = bought(&app, "DD1391-100", "US 10", "100.00", "2025-01-10").await;
 
     app.sale_record(&SaleRequest {
@@ -591,7 +586,7 @@ async fn a_pair_sold_in_another_currency_than_it_was_bought_in_is_counted_withou
 #[tokio::test]
 async fn a_reported_minimum_seller_fee_is_not_topped_up_again_by_the_schedule() {
     let db = migrated_db().await;
-    let (app, _home) = app(&db);
+    let app = app(&db);
     let pair = bought(&app, "DD1391-100", "US 10", "20.00", "2025-01-10").await;
 
     // StockX EU 2025, 40.00: the report shows a seller fee of 5.00 (the minimum) and no top-up;

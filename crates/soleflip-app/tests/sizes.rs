@@ -6,7 +6,7 @@
 )]
 
 use soleflip_app::sizes::{NormalizeReport, SizesError};
-use soleflip_app::{App, AppConfig};
+use soleflip_app::App;
 use soleflip_db::migrate;
 use soleflip_testkit::{empty_db, migrated_db};
 use sqlx::postgres::PgConnection;
@@ -291,11 +291,7 @@ async fn normalize_sizes(
     all: bool,
     dry_run: bool,
 ) -> Result<NormalizeReport, SizesError> {
-    let home = tempfile::tempdir().unwrap();
-    App::new(AppConfig {
-        home: home.path().to_path_buf(),
-        database: Some(db.target.clone()),
-    })
-    .normalize_sizes(all, dry_run)
-    .await
+    App::on_server(db.target.clone())
+        .normalize_sizes(all, dry_run)
+        .await
 }

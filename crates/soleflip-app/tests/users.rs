@@ -6,17 +6,13 @@
 )]
 
 use soleflip_app::users::UserError;
-use soleflip_app::{code_of, App, AppConfig, Code};
+use soleflip_app::{code_of, App, Code};
 use soleflip_testkit::migrated_db;
 
 #[tokio::test]
 async fn the_admin_logs_in_with_the_password_just_set_and_with_no_other() {
     let db = migrated_db().await;
-    let home = tempfile::tempdir().unwrap();
-    let app = App::new(AppConfig {
-        home: home.path().to_path_buf(),
-        database: Some(db.target.clone()),
-    });
+    let app = App::on_server(db.target.clone());
     assert!(
         !app.check_password("admin", "").await.unwrap(),
         "the seeded admin's locked marker admits nobody"
@@ -41,11 +37,7 @@ async fn the_admin_logs_in_with_the_password_just_set_and_with_no_other() {
 #[tokio::test]
 async fn a_short_password_or_an_unknown_user_is_refused_with_its_code() {
     let db = migrated_db().await;
-    let home = tempfile::tempdir().unwrap();
-    let app = App::new(AppConfig {
-        home: home.path().to_path_buf(),
-        database: Some(db.target.clone()),
-    });
+    let app = App::on_server(db.target.clone());
     let short = app.set_password("admin", "short pass").await.unwrap_err();
     assert!(matches!(short, UserError::PasswordTooShort));
     assert_eq!(code_of(&short), Code::InvalidInput);
