@@ -292,4 +292,33 @@ mod tests {
         walk(&Cli::command(), "soleflip", &mut missing);
         assert!(missing.is_empty(), "no description: {missing:?}");
     }
+
+    #[test]
+    fn the_readme_command_table_lists_every_command() {
+        use clap::CommandFactory as _;
+        let readme = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
+        )
+        .unwrap();
+        let mut missing = Vec::new();
+        for group in Cli::command().get_subcommands() {
+            let subs: Vec<_> = group
+                .get_subcommands()
+                .filter(|s| s.get_name() != "help")
+                .collect();
+            let names: Vec<String> = if subs.is_empty() {
+                vec![format!("soleflip {}", group.get_name())]
+            } else {
+                subs.iter()
+                    .map(|s| format!("soleflip {} {}", group.get_name(), s.get_name()))
+                    .collect()
+            };
+            for name in names {
+                if group.get_name() != "help" && !readme.contains(&format!("`{name}")) {
+                    missing.push(name);
+                }
+            }
+        }
+        assert!(missing.is_empty(), "not in the README's table: {missing:?}");
+    }
 }
