@@ -10,7 +10,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use soleflip_app::backup::{self, BackupError};
-use soleflip_db::admin::quote_ident;
+use soleflip_db::quote::quote_ident;
 use soleflip_db::DbTarget;
 use soleflip_pg::PgBinaries;
 use soleflip_testkit::{admin_exec, empty_db, migrated_db, server, unique_name, TestDb};

@@ -2,6 +2,7 @@
 
 use sqlx::postgres::PgConnection;
 
+use crate::quote::{quote_ident, quote_literal};
 use crate::target::{ConnectError, DbTarget};
 
 #[derive(Debug, thiserror::Error)]
@@ -116,11 +117,6 @@ fn sql_error(
     }
 }
 
-/// Quotes an SQL identifier.
-pub fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 // Databases and roles of a restore (`soleflip_app::backup`): each function runs one statement
 // (or one transaction) on the connection it is given; names are quoted here, never by callers.
 
@@ -228,8 +224,8 @@ pub async fn create_login_role(
         "create role {} login nosuperuser nocreatedb nocreaterole noinherit noreplication \
          nobypassrls password {} valid until {}",
         quote_ident(name),
-        crate::server::quote_literal(password),
-        crate::server::quote_literal(valid_until)
+        quote_literal(password),
+        quote_literal(valid_until)
     );
     sqlx::raw_sql(&create).execute(conn).await?;
     Ok(())

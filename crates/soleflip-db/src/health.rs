@@ -5,7 +5,7 @@
 use serde::Serialize;
 use sqlx::postgres::PgConnection;
 
-use crate::admin::quote_ident;
+use crate::quote::quote_ident;
 
 /// A user table with its size and statistics.
 /// Size, activity and maintenance of one table.

@@ -17,6 +17,7 @@ pub mod invariants;
 pub mod ledger;
 pub mod migrate;
 pub mod products;
+pub mod quote;
 pub mod schema;
 pub mod server;
 pub mod target;

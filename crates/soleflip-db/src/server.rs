@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use sqlx::postgres::PgConnection;
 
-use crate::admin::quote_ident;
+use crate::quote::{quote_ident, quote_literal};
 
 /// The server's version, as `SHOW server_version` prints it and as a number (`150018`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -247,12 +247,6 @@ pub async fn in_recovery(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar!(r#"select pg_is_in_recovery() as "in_recovery!""#)
         .fetch_one(conn)
         .await
-}
-
-/// Quotes an SQL string literal (`standard_conforming_strings` is on in every supported
-/// version, so only the quote itself is doubled).
-pub fn quote_literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
-use soleflip_db::admin::{connect_maintenance, quote_ident};
+use soleflip_db::admin::connect_maintenance;
+use soleflip_db::quote::quote_ident;
 use soleflip_db::DbTarget;
 use soleflip_pg::{ThrowawayCluster, SUPERUSER};
 use sqlx::postgres::PgConnection;
