@@ -382,3 +382,24 @@ fn db_up_to_a_version_builds_and_verifies_that_version_only() {
     );
     assert!(report.trim_end().ends_with("result: OK"), "{report}");
 }
+
+#[tokio::test]
+async fn a_table_named_with_terminal_escapes_or_a_newline_is_printed_escaped() {
+    let db = migrated_db().await;
+    let mut conn = db.connect().await;
+    sqlx::raw_sql("create table core.\"evil\u{1b}[2J\nresult: OK\" (id int)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let out = soleflip_on(&db.url, &["db", "verify"]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = stdout(&out);
+    assert!(!text.contains('\u{1b}'), "no raw escape reaches the terminal");
+    assert!(text.contains("evil\\u{1b}[2J"), "{text}");
+    assert!(
+        !text.lines().any(|l| l == "result: OK"),
+        "a name cannot forge a line of the report: {text}"
+    );
+    assert!(text.trim_end().ends_with("result: DRIFT"));
+}
