@@ -271,6 +271,8 @@ async fn a_password_reaches_pg_dump_and_pg_restore_but_stays_in_no_file_or_outpu
         soleflip(Path::new("/"))
             .env("DATABASE_URL", &url)
             .env("TMPDIR", tmp.path())
+            // Everything the use cases and the child programs log, which must not hold it either.
+            .env("SOLEFLIP_LOG", "debug")
             .args(args)
             .output()
             .unwrap()
