@@ -395,11 +395,34 @@ async fn a_table_named_with_terminal_escapes_or_a_newline_is_printed_escaped() {
     let out = soleflip_on(&db.url, &["db", "verify"]);
     assert_eq!(out.status.code(), Some(2));
     let text = stdout(&out);
-    assert!(!text.contains('\u{1b}'), "no raw escape reaches the terminal");
+    assert!(
+        !text.contains('\u{1b}'),
+        "no raw escape reaches the terminal"
+    );
     assert!(text.contains("evil\\u{1b}[2J"), "{text}");
     assert!(
         !text.lines().any(|l| l == "result: OK"),
         "a name cannot forge a line of the report: {text}"
     );
     assert!(text.trim_end().ends_with("result: DRIFT"));
+}
+
+#[tokio::test]
+async fn verify_reports_an_applied_migration_whose_file_changed() {
+    let db = migrated_db().await;
+    let mut conn = db.connect().await;
+    sqlx::query("update public.soleflip_migrations set checksum = 'edited' where version = 2")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let out = soleflip_on(&db.url, &["db", "verify"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(
+            "  migration 2 (document_promises) differs: expected the file as it was applied"
+        ),
+        "{}",
+        stdout(&out)
+    );
 }
