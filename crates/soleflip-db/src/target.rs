@@ -5,6 +5,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use secrecy::{ExposeSecret, SecretString};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Connection};
 
@@ -18,12 +19,20 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const SAFE_SEARCH_PATH: &str = "pg_catalog,pg_temp";
 
 /// A database on a server: connection options plus a printable, password-free description.
-#[derive(Debug, Clone)]
+/// Its `Debug` is that description: the password (kept as a `SecretString`, also inside the
+/// connection options) is never formatted.
+#[derive(Clone)]
 pub struct DbTarget {
     options: PgConnectOptions,
     /// How the target was given, password replaced by `***` (None for targets built from parts).
     shown: Option<Shown>,
-    password: Option<String>,
+    password: Option<SecretString>,
+}
+
+impl std::fmt::Debug for DbTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("DbTarget").field(&self.describe()).finish()
+    }
 }
 
 /// The printable form of a target given as a string.
@@ -151,7 +160,7 @@ impl DbTarget {
         Ok(Self {
             options: tune(options),
             shown: Some(Shown::Url(shown)),
-            password,
+            password: password.map(SecretString::from),
         })
     }
 
@@ -209,7 +218,7 @@ impl DbTarget {
         Ok(Self {
             options: tune(options),
             shown: Some(Shown::KeyValue(shown)),
-            password,
+            password: password.map(SecretString::from),
         })
     }
 
@@ -248,7 +257,7 @@ impl DbTarget {
         Self {
             options,
             shown: None,
-            password: password.map(str::to_string),
+            password: password.map(SecretString::from),
         }
     }
 
@@ -323,12 +332,12 @@ impl DbTarget {
     /// The password, if the target has one: for a child's mode-0600 passfile (or its
     /// environment), never for its argv, a log or a message.
     pub fn password(&self) -> Option<&str> {
-        self.password.as_deref()
+        self.password.as_ref().map(ExposeSecret::expose_secret)
     }
 
     /// Removes this target's password from any text (defence in depth for error messages).
     pub fn scrub(&self, text: &str) -> String {
-        scrub(text, self.password.as_deref())
+        scrub(text, self.password())
     }
 
     pub async fn connect(&self) -> Result<PgConnection, ConnectError> {
@@ -525,6 +534,20 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_shows_the_description_never_the_password() {
+        for given in [
+            "postgresql://u:hunter2@h:5432/d",
+            "postgresql://u@h/d?password=hunter2",
+            "host=h dbname=d user=u password=hunter2",
+        ] {
+            let t = DbTarget::from_url(given).unwrap();
+            let debug = format!("{t:?} {:?}", t.with_database("other"));
+            assert!(!debug.contains("hunter2"), "{debug}");
+            assert_eq!(t.password(), Some("hunter2"));
+        }
+    }
 
     #[test]
     fn sqlalchemy_urls_are_accepted_and_their_password_is_redacted() {
