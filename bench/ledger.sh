@@ -27,10 +27,10 @@ select (select id from core.categories where slug = 'sneakers'), (36 + n)::text,
 from generate_series(0, 12) n;
 create temporary table bench_pair as
 select gen_random_uuid() as id, n,
-       now() - make_interval(days => 1 + (n * 7919) % 720) as bought_at,
+       now() - make_interval(days => (1 + (n * 7919) % 720)::int) as bought_at,
        (60 + (n * 31) % 140)::numeric(12,2) as cost,
        n % 10 < 6 as sold
-from generate_series(1, :pairs) n;
+from generate_series(1, (:pairs)::bigint) n;
 insert into products.inventory (id, product_id, size_id, quantity, status, detailed_status,
                                 cost_basis, purchase_price, currency, purchase_date)
 select b.id, p.id, s.id, 1,
@@ -44,7 +44,7 @@ join (select id, row_number() over (order by id) - 1 as k from products.sizes) s
 -- orders: the sold 60 %, 1 to 60 days after the purchase
 create temporary table bench_order as
 select gen_random_uuid() as id, b.id as pair, b.n, b.bought_at,
-       b.bought_at + make_interval(days => 1 + b.n % 60) as sold_at,
+       b.bought_at + make_interval(days => (1 + b.n % 60)::int) as sold_at,
        (b.cost * 1.4)::numeric(12,2) as price
 from bench_pair b where b.sold;
 insert into transactions.orders (id, inventory_id, platform_id, sale_price, payout, currency,
