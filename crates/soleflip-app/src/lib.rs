@@ -17,6 +17,7 @@ pub mod health;
 pub mod ledger;
 pub mod pg;
 pub mod prices;
+pub mod readiness;
 pub mod sizes;
 pub mod users;
 

@@ -82,6 +82,12 @@ pub enum Command {
     /// Reports: pnl (profit and loss), stock (pairs in stock by state and age)
     #[command(subcommand)]
     Report(crate::ledger::ReportCommand),
+    /// Serve the HTTP API (runs `db up` first); stops gracefully on SIGTERM or Ctrl-C
+    Serve {
+        /// Address to listen on; another interface than this machine's only when asked
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+    },
     /// Print a shell completion script: soleflip completions bash > /etc/bash_completion.d/soleflip
     Completions {
         /// The shell to complete for

@@ -16,6 +16,7 @@ mod ledger;
 mod output;
 mod pg;
 mod prices;
+mod serve;
 mod sizes;
 mod user;
 
@@ -87,6 +88,7 @@ async fn run(command: Command, app: &App) -> anyhow::Result<Outcome> {
         Command::Sale(cmd) => ledger::run(ledger::LedgerCommand::Sale(cmd), app).await,
         Command::Fees(cmd) => ledger::run(ledger::LedgerCommand::Fees(cmd), app).await,
         Command::Report(cmd) => ledger::run(ledger::LedgerCommand::Report(cmd), app).await,
+        Command::Serve { bind } => serve::run(bind, app).await,
         Command::Completions { shell } => {
             cli::completions(shell);
             Ok(Outcome::Ok)
