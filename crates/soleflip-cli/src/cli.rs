@@ -55,9 +55,12 @@ pub enum Command {
     /// recover
     #[command(subcommand)]
     Db(DbCommand),
-    /// Users: set-password
+    /// Users: add, list, disable, set-password
     #[command(subcommand)]
     User(UserCommand),
+    /// Personal API tokens: create (shown once), list, revoke
+    #[command(subcommand)]
+    Token(crate::user::TokenCommand),
     /// Shoe and apparel sizes: parse (and convert), normalize the size table
     #[command(subcommand)]
     Sizes(SizesCommand),
@@ -250,6 +253,34 @@ pub enum DbCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
+    /// Add a user with a role; without --stdin the user cannot sign in until set-password
+    Add {
+        /// User name (letters, digits, '.', '_', '-', '@')
+        name: String,
+        /// What the user may do: admin, user or readonly
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+        /// Read the password from standard input (one line)
+        #[arg(long)]
+        stdin: bool,
+        /// Output: text for people, json for scripts
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// List the users, their roles and whether they are active
+    List {
+        /// Output: text for people, json for scripts
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Disable a user: no more sign-ins; sessions revoked, tokens refused
+    Disable {
+        /// Username or email
+        name: String,
+        /// Output: text for people, json for scripts
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Set a user's password (argon2id); prompts twice, or reads one line with --stdin
     SetPassword {
         /// Username or email

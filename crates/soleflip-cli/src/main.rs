@@ -80,6 +80,7 @@ async fn run(command: Command, app: &App) -> anyhow::Result<Outcome> {
         Command::Pg(cmd) => pg::run(cmd, app).await,
         Command::Db(cmd) => db::run(cmd, app).await,
         Command::User(cmd) => user::run(cmd, app).await,
+        Command::Token(cmd) => user::run_token(cmd, app).await,
         Command::Sizes(cmd) => sizes::run(cmd, app).await,
         Command::Prices(cmd) => prices::run(cmd, app).await,
         Command::Purchase(cmd) => ledger::run(ledger::LedgerCommand::Purchase(cmd), app).await,

@@ -13,6 +13,15 @@ pub async fn run(bind: SocketAddr, app: &App) -> anyhow::Result<Outcome> {
     let up = app.db_up(None).await.context("preparing the database")?;
     // The server gets an application handle of its own (its own pool), on the same data.
     let server_app = Arc::new(App::new(app.config().clone()));
+    soleflip_app::auth::warm_up();
+    if let Some(token) = server_app.admin_setup_token().await? {
+        print(&format!(
+            "no usable admin yet. Within 30 minutes, create one with this one-time setup link \
+             (shown once; no default password exists):\n  http://{bind}/api/v1/setup?token={token}\n  \
+             e.g. curl -X POST http://{bind}/api/v1/setup -H 'content-type: application/json' \
+             -d '{{\"token\":\"{token}\",\"username\":\"NAME\",\"password\":\"...\"}}'\n"
+        ));
+    }
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("binding {bind}"))?;
