@@ -6,6 +6,7 @@
 //! size limit, and security headers on every response.
 
 pub mod error;
+pub mod routes;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -60,7 +61,16 @@ const CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; 
 pub fn router(app: Arc<App>, limits: Limits) -> Router {
     let state = AppState { app };
     let request_id = HeaderName::from_static("x-request-id");
+    let mut api = Router::new();
+    for (_, path, handler) in routes::handlers() {
+        api = api.route(path, handler);
+    }
+    let api = api.route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        routes::authorize,
+    ));
     let routes = Router::new()
+        .merge(api)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(not_found)
