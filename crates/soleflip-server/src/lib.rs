@@ -6,6 +6,7 @@
 //! size limit, and security headers on every response.
 
 pub mod error;
+pub mod openapi;
 pub mod routes;
 
 use std::future::Future;

@@ -30,40 +30,151 @@ const READ: Access = Access::AtLeast(Role::Readonly);
 const USER: Access = Access::AtLeast(Role::User);
 const ADMIN: Access = Access::AtLeast(Role::Admin);
 
-/// THE declaration of every route's access: method, path (as registered), access.
-pub const ACCESS: &[(&str, &str, Access)] = &[
-    ("POST", "/api/v1/auth/login", Access::Public),
-    ("POST", "/api/v1/setup", Access::Public),
-    ("GET", "/api/v1/auth/me", READ),
-    ("POST", "/api/v1/auth/logout", READ),
-    ("GET", "/api/v1/sizes/parse", READ),
-    ("GET", "/api/v1/inventory", READ),
-    ("GET", "/api/v1/inventory/{id}", READ),
-    ("GET", "/api/v1/reports/pnl", READ),
-    ("GET", "/api/v1/reports/stock", READ),
-    ("POST", "/api/v1/purchases", USER),
-    ("POST", "/api/v1/inventory/{id}/move", USER),
-    ("POST", "/api/v1/listings", USER),
-    ("POST", "/api/v1/listings/{id}/end", USER),
-    ("POST", "/api/v1/sales", USER),
-    ("GET", "/api/v1/users", ADMIN),
-    ("POST", "/api/v1/users", ADMIN),
-    ("POST", "/api/v1/users/{name}/disable", ADMIN),
-    ("GET", "/api/v1/tokens", ADMIN),
-    ("POST", "/api/v1/tokens", ADMIN),
-    ("POST", "/api/v1/tokens/{id}/revoke", ADMIN),
-    ("GET", "/api/v1/audit", ADMIN),
-    ("GET", "/api/v1/db/status", ADMIN),
-    ("GET", "/api/v1/db/verify", ADMIN),
-    ("GET", "/api/v1/db/health", ADMIN),
+/// THE declaration of every route's access: method, path (as registered), access, summary.
+pub const ACCESS: &[(&str, &str, Access, &str)] = &[
+    (
+        "POST",
+        "/api/v1/auth/login",
+        Access::Public,
+        "Sign in with a user name and password; sets the session cookie",
+    ),
+    (
+        "POST",
+        "/api/v1/setup",
+        Access::Public,
+        "Create the first admin with the one-time setup token",
+    ),
+    (
+        "GET",
+        "/api/v1/openapi.json",
+        Access::Public,
+        "This API description (OpenAPI 3.1)",
+    ),
+    (
+        "GET",
+        "/api/v1/auth/me",
+        READ,
+        "The signed-in user and role",
+    ),
+    ("POST", "/api/v1/auth/logout", READ, "End the session"),
+    (
+        "GET",
+        "/api/v1/sizes/parse",
+        READ,
+        "Read a size string and give its equivalents",
+    ),
+    (
+        "GET",
+        "/api/v1/inventory",
+        READ,
+        "Pairs, filtered by state, SKU and age",
+    ),
+    (
+        "GET",
+        "/api/v1/inventory/{id}",
+        READ,
+        "One pair with its history, listings and allowed next states",
+    ),
+    (
+        "GET",
+        "/api/v1/reports/pnl",
+        READ,
+        "Profit and loss of the orders sold in a period, grouped",
+    ),
+    (
+        "GET",
+        "/api/v1/reports/stock",
+        READ,
+        "Pairs in stock by state and age, capital tied up",
+    ),
+    (
+        "POST",
+        "/api/v1/purchases",
+        USER,
+        "Record an invoice; one inventory row per pair",
+    ),
+    (
+        "POST",
+        "/api/v1/inventory/{id}/move",
+        USER,
+        "Move a pair along the lifecycle",
+    ),
+    (
+        "POST",
+        "/api/v1/listings",
+        USER,
+        "List a pair on a platform",
+    ),
+    ("POST", "/api/v1/listings/{id}/end", USER, "End a listing"),
+    (
+        "POST",
+        "/api/v1/sales",
+        USER,
+        "Record a sale with its fee lines and payout",
+    ),
+    (
+        "GET",
+        "/api/v1/users",
+        ADMIN,
+        "Every user with role and state",
+    ),
+    ("POST", "/api/v1/users", ADMIN, "Add a user with a role"),
+    (
+        "POST",
+        "/api/v1/users/{name}/disable",
+        ADMIN,
+        "Disable a user; revokes their sessions",
+    ),
+    (
+        "GET",
+        "/api/v1/tokens",
+        ADMIN,
+        "API tokens (never the secrets)",
+    ),
+    (
+        "POST",
+        "/api/v1/tokens",
+        ADMIN,
+        "Create an API token (shown once)",
+    ),
+    (
+        "POST",
+        "/api/v1/tokens/{id}/revoke",
+        ADMIN,
+        "Revoke an API token",
+    ),
+    (
+        "GET",
+        "/api/v1/audit",
+        ADMIN,
+        "The audit log, newest first (cursor: before)",
+    ),
+    (
+        "GET",
+        "/api/v1/db/status",
+        ADMIN,
+        "Applied and pending migrations",
+    ),
+    (
+        "GET",
+        "/api/v1/db/verify",
+        ADMIN,
+        "Compare the database with what its migrations promise",
+    ),
+    (
+        "GET",
+        "/api/v1/db/health",
+        ADMIN,
+        "Server facts and graded health checks",
+    ),
 ];
 
 /// The declared access of a route; None: undeclared.
 pub fn access_of(method: &Method, path: &str) -> Option<Access> {
     ACCESS
         .iter()
-        .find(|(m, p, _)| *m == method.as_str() && *p == path)
-        .map(|(_, _, a)| *a)
+        .find(|(m, p, _, _)| *m == method.as_str() && *p == path)
+        .map(|(_, _, a, _)| *a)
 }
 
 /// Every route the router serves under /api/v1: method, path, handler.
@@ -71,6 +182,7 @@ pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     vec![
         (Method::POST, "/api/v1/auth/login", post(login)),
         (Method::POST, "/api/v1/setup", post(setup)),
+        (Method::GET, "/api/v1/openapi.json", get(openapi_json)),
         (Method::GET, "/api/v1/auth/me", get(me)),
         (Method::POST, "/api/v1/auth/logout", post(logout)),
         (Method::GET, "/api/v1/sizes/parse", get(sizes_parse)),
@@ -229,6 +341,10 @@ async fn setup(
         .await
         .map_err(app_err)?;
     Ok((StatusCode::CREATED, Json(user)).into_response())
+}
+
+async fn openapi_json() -> ApiResult {
+    ok(crate::openapi::document())
 }
 
 async fn me(Extension(caller): Extension<Caller>) -> ApiResult {

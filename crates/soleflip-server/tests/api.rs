@@ -115,7 +115,7 @@ async fn every_route_declares_its_access_and_answers_each_role_accordingly() {
         .into_iter()
         .map(|(m, p, _)| (m.to_string(), p))
         .collect();
-    for (method, path, _) in soleflip_server::routes::ACCESS {
+    for (method, path, _, _) in soleflip_server::routes::ACCESS {
         assert!(
             registered.contains(&(method.to_string(), path)),
             "declared but not served: {method} {path}"
