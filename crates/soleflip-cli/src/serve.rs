@@ -16,9 +16,9 @@ pub async fn run(bind: SocketAddr, app: &App) -> anyhow::Result<Outcome> {
     soleflip_app::auth::warm_up();
     if let Some(token) = server_app.admin_setup_token().await? {
         print(&format!(
-            "no usable admin yet. Within 30 minutes, create one with this one-time setup link \
-             (shown once; no default password exists):\n  http://{bind}/api/v1/setup?token={token}\n  \
-             e.g. curl -X POST http://{bind}/api/v1/setup -H 'content-type: application/json' \
+            "no usable admin yet, and there is no default password. Within 30 minutes, create \
+             the first admin with this one-time setup token (shown once):\n  {token}\n  \
+             curl -X POST http://{bind}/api/v1/setup -H 'content-type: application/json' \
              -d '{{\"token\":\"{token}\",\"username\":\"NAME\",\"password\":\"...\"}}'\n"
         ));
     }

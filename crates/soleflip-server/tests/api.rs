@@ -325,3 +325,100 @@ async fn a_malformed_json_body_is_refused_with_400_in_the_envelope() {
     assert_eq!(body["error"]["code"], "invalid_input");
     assert!(body["error"]["message"].is_string());
 }
+
+#[tokio::test]
+async fn a_user_buys_moves_and_lists_a_pair_through_the_api_and_each_mutation_is_audited() {
+    let server = common::spawn().await;
+    let user = token_for(&server, "seller", Role::User).await;
+    let admin = token_for(&server, "owner", Role::Admin).await;
+    let post = |path: &str, token: &str, body: Value| {
+        server
+            .client
+            .post(server.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let bought = post(
+        "/api/v1/purchases",
+        &user,
+        json!({ "invoice": "INV-API-1", "date": "2025-03-01",
+                "lines": [{ "sku": "DD1391-100", "size": "US 10", "price": "110.00" }] }),
+    )
+    .await
+    .unwrap();
+    let (status, body) = envelope(bought).await;
+    assert_eq!(status, 200, "{body}");
+    let pair = body["lines"][0]["pairs"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let moved = post(
+        &format!("/api/v1/inventory/{pair}/move"),
+        &user,
+        json!({ "to": "available" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(moved.status(), 200);
+    let refused = post(
+        &format!("/api/v1/inventory/{pair}/move"),
+        &user,
+        json!({ "to": "sold_out_of_thin_air" }),
+    )
+    .await
+    .unwrap();
+    let (status, body) = envelope(refused).await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (StatusCode::BAD_REQUEST, json!("invalid_input"))
+    );
+
+    let listed = server
+        .client
+        .get(server.url("/api/v1/inventory?limit=10"))
+        .bearer_auth(&user)
+        .send()
+        .await
+        .unwrap();
+    let (status, list) = envelope(listed).await;
+    assert_eq!(status, 200);
+    assert_eq!(list["pairs"].as_array().unwrap().len(), 1);
+
+    let audit: Value = server
+        .client
+        .get(server.url("/api/v1/audit?limit=10"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let seen: Vec<(String, String, String)> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["actor"] == "seller")
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_string(),
+                e["outcome"].as_str().unwrap().to_string(),
+                e["client_addr"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "inventory.move".into(),
+                "refused".into(),
+                "127.0.0.1".into()
+            ),
+            ("inventory.move".into(), "ok".into(), "127.0.0.1".into()),
+            ("purchase.add".into(), "ok".into(), "127.0.0.1".into()),
+        ]
+    );
+}
