@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Extension, Path, Query, State};
+use axum::extract::{ConnectInfo, Extension, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
@@ -15,7 +15,7 @@ use soleflip_app::ledger::{PnlBy, PurchaseLineRequest, PurchaseRequest, SaleRequ
 use soleflip_app::{Code, Coded};
 
 use crate::error::ApiError;
-use crate::{ApiJson, AppState};
+use crate::{ApiJson, ApiQuery, AppState};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,142 +31,34 @@ const USER: Access = Access::AtLeast(Role::User);
 const ADMIN: Access = Access::AtLeast(Role::Admin);
 
 /// THE declaration of every route's access: method, path (as registered), access, summary.
+#[rustfmt::skip]
 pub const ACCESS: &[(&str, &str, Access, &str)] = &[
-    (
-        "POST",
-        "/api/v1/auth/login",
-        Access::Public,
-        "Sign in with a user name and password; sets the session cookie",
-    ),
-    (
-        "POST",
-        "/api/v1/setup",
-        Access::Public,
-        "Create the first admin with the one-time setup token",
-    ),
-    (
-        "GET",
-        "/api/v1/openapi.json",
-        Access::Public,
-        "This API description (OpenAPI 3.1)",
-    ),
-    (
-        "GET",
-        "/api/v1/auth/me",
-        READ,
-        "The signed-in user and role",
-    ),
+    ("POST", "/api/v1/auth/login", Access::Public, "Sign in with a user name and password; sets the session cookie"),
+    ("POST", "/api/v1/setup", Access::Public, "Create the first admin with the one-time setup token"),
+    ("GET", "/api/v1/openapi.json", Access::Public, "This API description (OpenAPI 3.1)"),
+    ("GET", "/api/v1/auth/me", READ, "The signed-in user and role"),
     ("POST", "/api/v1/auth/logout", READ, "End the session"),
-    (
-        "GET",
-        "/api/v1/sizes/parse",
-        READ,
-        "Read a size string and give its equivalents",
-    ),
-    (
-        "GET",
-        "/api/v1/inventory",
-        READ,
-        "Pairs, filtered by state, SKU and age",
-    ),
-    (
-        "GET",
-        "/api/v1/inventory/{id}",
-        READ,
-        "One pair with its history, listings and allowed next states",
-    ),
-    (
-        "GET",
-        "/api/v1/reports/pnl",
-        READ,
-        "Profit and loss of the orders sold in a period, grouped",
-    ),
-    (
-        "GET",
-        "/api/v1/reports/stock",
-        READ,
-        "Pairs in stock by state and age, capital tied up",
-    ),
-    (
-        "POST",
-        "/api/v1/purchases",
-        USER,
-        "Record an invoice; one inventory row per pair",
-    ),
-    (
-        "POST",
-        "/api/v1/inventory/{id}/move",
-        USER,
-        "Move a pair along the lifecycle",
-    ),
-    (
-        "POST",
-        "/api/v1/listings",
-        USER,
-        "List a pair on a platform",
-    ),
+    ("GET", "/api/v1/sizes/parse", READ, "Read a size string and give its equivalents"),
+    ("GET", "/api/v1/prices/latest", READ, "The latest in-stock price per size and source of a product"),
+    ("GET", "/api/v1/inventory", READ, "Pairs, filtered by state, SKU and age"),
+    ("GET", "/api/v1/inventory/{id}", READ, "One pair with its history, listings and allowed next states"),
+    ("GET", "/api/v1/reports/pnl", READ, "Profit and loss of the orders sold in a period, grouped"),
+    ("GET", "/api/v1/reports/stock", READ, "Pairs in stock by state and age, capital tied up"),
+    ("POST", "/api/v1/purchases", USER, "Record an invoice; one inventory row per pair"),
+    ("POST", "/api/v1/inventory/{id}/move", USER, "Move a pair along the lifecycle"),
+    ("POST", "/api/v1/listings", USER, "List a pair on a platform"),
     ("POST", "/api/v1/listings/{id}/end", USER, "End a listing"),
-    (
-        "POST",
-        "/api/v1/sales",
-        USER,
-        "Record a sale with its fee lines and payout",
-    ),
-    (
-        "GET",
-        "/api/v1/users",
-        ADMIN,
-        "Every user with role and state",
-    ),
+    ("POST", "/api/v1/sales", USER, "Record a sale with its fee lines and payout"),
+    ("GET", "/api/v1/users", ADMIN, "Every user with role and state"),
     ("POST", "/api/v1/users", ADMIN, "Add a user with a role"),
-    (
-        "POST",
-        "/api/v1/users/{name}/disable",
-        ADMIN,
-        "Disable a user; revokes their sessions",
-    ),
-    (
-        "GET",
-        "/api/v1/tokens",
-        ADMIN,
-        "API tokens (never the secrets)",
-    ),
-    (
-        "POST",
-        "/api/v1/tokens",
-        ADMIN,
-        "Create an API token (shown once)",
-    ),
-    (
-        "POST",
-        "/api/v1/tokens/{id}/revoke",
-        ADMIN,
-        "Revoke an API token",
-    ),
-    (
-        "GET",
-        "/api/v1/audit",
-        ADMIN,
-        "The audit log, newest first (cursor: before)",
-    ),
-    (
-        "GET",
-        "/api/v1/db/status",
-        ADMIN,
-        "Applied and pending migrations",
-    ),
-    (
-        "GET",
-        "/api/v1/db/verify",
-        ADMIN,
-        "Compare the database with what its migrations promise",
-    ),
-    (
-        "GET",
-        "/api/v1/db/health",
-        ADMIN,
-        "Server facts and graded health checks",
-    ),
+    ("POST", "/api/v1/users/{name}/disable", ADMIN, "Disable a user; revokes their sessions"),
+    ("GET", "/api/v1/tokens", ADMIN, "API tokens (never the secrets)"),
+    ("POST", "/api/v1/tokens", ADMIN, "Create an API token (shown once)"),
+    ("POST", "/api/v1/tokens/{id}/revoke", ADMIN, "Revoke an API token"),
+    ("GET", "/api/v1/audit", ADMIN, "The audit log, newest first (cursor: before)"),
+    ("GET", "/api/v1/db/status", ADMIN, "Applied and pending migrations"),
+    ("GET", "/api/v1/db/verify", ADMIN, "Compare the database with what its migrations promise"),
+    ("GET", "/api/v1/db/health", ADMIN, "Server facts and graded health checks"),
 ];
 
 /// The declared access of a route; None: undeclared.
@@ -186,6 +78,7 @@ pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/api/v1/auth/me", get(me)),
         (Method::POST, "/api/v1/auth/logout", post(logout)),
         (Method::GET, "/api/v1/sizes/parse", get(sizes_parse)),
+        (Method::GET, "/api/v1/prices/latest", get(prices_latest)),
         (Method::GET, "/api/v1/inventory", get(inventory_list)),
         (Method::GET, "/api/v1/inventory/{id}", get(inventory_show)),
         (Method::GET, "/api/v1/reports/pnl", get(report_pnl)),
@@ -379,7 +272,7 @@ struct SizeQuery {
     source: Option<String>,
 }
 
-async fn sizes_parse(Query(q): Query<SizeQuery>) -> ApiResult {
+async fn sizes_parse(ApiQuery(q): ApiQuery<SizeQuery>) -> ApiResult {
     use soleflip_app::domain::sizes::Source;
     let source = match q.source.as_deref() {
         None => None,
@@ -398,6 +291,34 @@ async fn sizes_parse(Query(q): Query<SizeQuery>) -> ApiResult {
 }
 
 #[derive(Deserialize)]
+struct PriceQuery {
+    sku: String,
+    size: Option<String>,
+    source: Option<String>,
+}
+
+/// `prices latest`. Its use case's future is not `Send` (the size lookup's SQL holds a
+/// connection across awaits in a way the compiler cannot prove thread-safe), so it runs on a
+/// blocking thread, driven by this runtime's handle.
+async fn prices_latest(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<PriceQuery>,
+) -> ApiResult {
+    let app = state.app.clone();
+    let handle = tokio::runtime::Handle::current();
+    let report = tokio::task::spawn_blocking(move || {
+        handle.block_on(async move {
+            app.latest_prices(&q.sku, q.size.as_deref(), q.source.as_deref())
+                .await
+                .map_err(app_err)
+        })
+    })
+    .await
+    .map_err(|e| ApiError::from_app(std::io::Error::other(e.to_string())))??;
+    ok(report)
+}
+
+#[derive(Deserialize)]
 struct InventoryQuery {
     state: Option<String>,
     sku: Option<String>,
@@ -407,7 +328,7 @@ struct InventoryQuery {
 
 async fn inventory_list(
     State(state): State<AppState>,
-    Query(q): Query<InventoryQuery>,
+    ApiQuery(q): ApiQuery<InventoryQuery>,
 ) -> ApiResult {
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let report = state
@@ -439,7 +360,7 @@ struct PnlQuery {
     by: Option<String>,
 }
 
-async fn report_pnl(State(state): State<AppState>, Query(q): Query<PnlQuery>) -> ApiResult {
+async fn report_pnl(State(state): State<AppState>, ApiQuery(q): ApiQuery<PnlQuery>) -> ApiResult {
     use soleflip_app::ledger::parse_date;
     let from = q
         .from
@@ -676,7 +597,7 @@ struct TokenQuery {
     user: Option<String>,
 }
 
-async fn token_list(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> ApiResult {
+async fn token_list(State(state): State<AppState>, ApiQuery(q): ApiQuery<TokenQuery>) -> ApiResult {
     ok(state
         .app
         .token_list(q.user.as_deref())
@@ -724,7 +645,7 @@ struct AuditQuery {
     limit: Option<u32>,
 }
 
-async fn audit_list(State(state): State<AppState>, Query(q): Query<AuditQuery>) -> ApiResult {
+async fn audit_list(State(state): State<AppState>, ApiQuery(q): ApiQuery<AuditQuery>) -> ApiResult {
     let limit = q.limit.unwrap_or(100);
     let rows = state
         .app

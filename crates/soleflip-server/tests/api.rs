@@ -422,3 +422,24 @@ async fn a_user_buys_moves_and_lists_a_pair_through_the_api_and_each_mutation_is
         ]
     );
 }
+
+#[tokio::test]
+async fn a_missing_query_parameter_and_an_unknown_product_answer_in_the_envelope() {
+    let server = common::spawn().await;
+    let reader = token_for(&server, "viewer", Role::Readonly).await;
+    let get = |path: &str| {
+        server
+            .client
+            .get(server.url(path))
+            .bearer_auth(&reader)
+            .send()
+    };
+    let (status, body) = envelope(get("/api/v1/prices/latest").await.unwrap()).await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (StatusCode::BAD_REQUEST, json!("invalid_input"))
+    );
+    let (status, body) = envelope(get("/api/v1/prices/latest?sku=NOPE-000").await.unwrap()).await;
+    assert!(status.is_client_error(), "{status} {body}");
+    assert!(body["error"]["code"].is_string(), "{body}");
+}
