@@ -155,3 +155,67 @@ async fn every_mutation_is_audited_without_its_secrets() {
     let text = serde_json::to_string(&log).unwrap();
     assert!(!text.contains(&made.token) && !text.contains(PW));
 }
+
+#[tokio::test]
+async fn a_session_idle_past_its_timeout_or_past_its_expiry_is_refused() {
+    let (app, db, _home) = app().await;
+    app.user_add(&Actor::cli(), "ida", Role::User, Some(PW))
+        .await
+        .unwrap();
+    let idle = app.login("ida", PW, "10.0.0.5").await.unwrap();
+    let expired = app.login("ida", PW, "10.0.0.5").await.unwrap();
+    let fresh = app.login("ida", PW, "10.0.0.5").await.unwrap();
+    let mut conn = db.connect().await;
+    let hash = soleflip_app::auth::secret_hash;
+    sqlx::query("update auth.sessions set last_seen_at = now() - interval '31 minutes' where token_hash = $1")
+        .bind(hash(&idle.token))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query(
+        "update auth.sessions set expires_at = now() - interval '1 second' where token_hash = $1",
+    )
+    .bind(hash(&expired.token))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    assert!(app.session_principal(&idle.token).await.is_err());
+    assert!(app.session_principal(&expired.token).await.is_err());
+    assert!(app.session_principal(&fresh.token).await.is_ok());
+}
+
+#[tokio::test]
+async fn failures_from_one_address_over_many_names_are_limited_per_address() {
+    let (app, _db, _home) = app().await;
+    app.user_add(&Actor::cli(), "fay", Role::User, Some(PW))
+        .await
+        .unwrap();
+    for i in 0..soleflip_app::auth::MAX_FAILURES_PER_CLIENT {
+        let _ = app.login(&format!("guess{i}"), PW, "10.9.9.9").await;
+    }
+    assert!(matches!(
+        app.login("fay", PW, "10.9.9.9").await,
+        Err(AuthError::RateLimited { .. })
+    ));
+    assert!(
+        app.login("fay", PW, "10.0.0.6").await.is_ok(),
+        "another address is not limited"
+    );
+}
+
+#[tokio::test]
+async fn the_audit_log_refuses_changes_and_deletions() {
+    let (app, db, _home) = app().await;
+    app.user_add(&Actor::cli(), "gus", Role::Readonly, None)
+        .await
+        .unwrap();
+    let mut conn = db.connect().await;
+    let update = sqlx::query("update auth.audit_log set outcome = 'failed'")
+        .execute(&mut conn)
+        .await;
+    let delete = sqlx::query("delete from auth.audit_log")
+        .execute(&mut conn)
+        .await;
+    assert!(update.unwrap_err().to_string().contains("append-only"));
+    assert!(delete.unwrap_err().to_string().contains("append-only"));
+}

@@ -129,4 +129,16 @@ mod tests {
             StatusCode::INTERNAL_SERVER_ERROR
         );
     }
+
+    #[test]
+    fn an_unexpected_error_answers_500_without_its_internals() {
+        let inner = std::io::Error::other("password=hunter2 at /srv/secret/path");
+        let e = ApiError::from_app(inner);
+        assert_eq!(status_of(e.code), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(
+            !e.message.contains("hunter2") && !e.message.contains("/srv"),
+            "{}",
+            e.message
+        );
+    }
 }
