@@ -160,6 +160,7 @@ async fn a_login_takes_about_as_long_for_an_unknown_user_as_for_a_wrong_password
     }
     let (u, w) = (median(unknown), median(wrong));
     let ratio = u.as_secs_f64() / w.as_secs_f64();
+    eprintln!("login median: unknown user {u:?}, wrong password {w:?}, ratio {ratio:.2}");
     assert!(
         (0.5..2.0).contains(&ratio),
         "unknown {u:?} vs wrong password {w:?}"
