@@ -24,7 +24,7 @@ use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 pub use error::{status_of, ApiError};
 
@@ -87,7 +87,11 @@ pub fn router(app: Arc<App>, limits: Limits) -> Router {
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or("-");
                     tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
-                }),
+                })
+                // One line per answered request at info; a 500 is logged once, by the handler
+                // that met the error (with its cause), not again here.
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
+                .on_failure(()),
             )
             .layer(PropagateRequestIdLayer::new(request_id))
             .layer(SetResponseHeaderLayer::overriding(
