@@ -398,18 +398,15 @@ impl App {
         let actor = Actor::anonymous(Some(client.to_string()));
         let pool = self.pool().await?;
         let f = sql::recent_failures(pool, name, client, RATE_WINDOW_SECS).await?;
-        let mut retry = 0;
-        if f.by_user >= MAX_FAILURES_PER_USER {
-            retry = retry.max(f.user_retry_secs);
-        }
-        if f.by_client >= MAX_FAILURES_PER_CLIENT {
-            retry = retry.max(f.client_retry_secs);
-        }
-        if retry > 0 || f.by_user >= MAX_FAILURES_PER_USER || f.by_client >= MAX_FAILURES_PER_CLIENT
-        {
-            let err = AuthError::RateLimited {
-                retry_after_secs: u64::try_from(retry.max(1)).unwrap_or(1),
-            };
+        // Seconds until enough failures leave the window, for each limit that is reached.
+        let retry = [
+            (f.by_user >= MAX_FAILURES_PER_USER).then_some(f.user_retry_secs),
+            (f.by_client >= MAX_FAILURES_PER_CLIENT).then_some(f.client_retry_secs),
+        ]
+        .into_iter()
+        .flatten()
+        .max();
+        if let Some(secs) = retry {
             let _ = self
                 .audit(
                     &actor,
@@ -419,7 +416,9 @@ impl App {
                     Some("rate_limited"),
                 )
                 .await;
-            return Err(err);
+            return Err(AuthError::RateLimited {
+                retry_after_secs: u64::try_from(secs).unwrap_or(0).max(1),
+            });
         }
         let found = sql::find_login(pool, name).await?;
         let hash = found
