@@ -27,6 +27,14 @@ pub enum Code {
     Unavailable,
     /// Something needed on this machine is missing (PostgreSQL binaries, a client program).
     MissingDependency,
+    /// No valid credentials were given (no session, a wrong password, an expired token).
+    Unauthenticated,
+    /// The credentials are valid but their role does not allow the action.
+    Forbidden,
+    /// Too many failed attempts: wait before trying again.
+    RateLimited,
+    /// A request body larger than the limit.
+    TooLarge,
     /// Anything else: a bug or an environment failure, with its chain of causes.
     Unexpected,
 }
@@ -43,6 +51,10 @@ impl Code {
             Code::Corrupt => "corrupt",
             Code::Unavailable => "unavailable",
             Code::MissingDependency => "missing_dependency",
+            Code::Unauthenticated => "unauthenticated",
+            Code::Forbidden => "forbidden",
+            Code::RateLimited => "rate_limited",
+            Code::TooLarge => "too_large",
             Code::Unexpected => "unexpected",
         }
     }
@@ -86,6 +98,7 @@ fn known_code(e: &(dyn std::error::Error + 'static)) -> Option<Code> {
         crate::sizes::SizesError,
         crate::docs::DocsError,
         crate::ledger::LedgerError,
+        crate::auth::AuthError,
         soleflip_pg::PgError,
         soleflip_db::target::ConnectError,
         soleflip_db::target::TargetError,

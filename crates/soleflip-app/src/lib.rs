@@ -9,6 +9,7 @@
 //! the SQL they send lives in `soleflip-db`, the embedded server in `soleflip-pg`, pure rules in
 //! `soleflip-domain`. It must not depend on the CLI: no flags, no printing, no exit codes.
 
+pub mod auth;
 pub mod backup;
 pub mod db;
 pub mod docs;
@@ -17,6 +18,7 @@ pub mod health;
 pub mod ledger;
 pub mod pg;
 pub mod prices;
+pub mod readiness;
 pub mod sizes;
 pub mod users;
 

@@ -73,18 +73,21 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 impl App {
-    /// Sets the password of the user named `name` (username or email).
+    /// Sets the password of the user named `name` (username or email) from the command line;
+    /// every session of the user is revoked and the change audited.
     #[tracing::instrument(skip(self, password))]
     pub async fn set_password(&self, name: &str, password: &str) -> Result<PasswordSet, UserError> {
-        let hash = hash_password(password)?;
-        let pool = self.pool().await?;
-        if !soleflip_db::auth::update_password_hash(pool, name, &hash).await? {
-            return Err(UserError::NoSuchUser(name.to_string()));
+        use crate::auth::{Actor, AuthError};
+        match self.user_set_password(&Actor::cli(), name, password).await {
+            Ok(_) => Ok(PasswordSet {
+                user: name.to_string(),
+                scheme: "argon2id",
+            }),
+            Err(AuthError::User(e)) => Err(e),
+            Err(AuthError::NoSuchUser(n)) => Err(UserError::NoSuchUser(n)),
+            Err(AuthError::Db(e)) => Err(UserError::Db(e)),
+            Err(e) => Err(UserError::Unexpected(e.into())),
         }
-        Ok(PasswordSet {
-            user: name.to_string(),
-            scheme: "argon2id",
-        })
     }
 
     /// Checks a user's password: true only for an existing user whose stored hash matches.

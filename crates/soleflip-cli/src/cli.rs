@@ -55,9 +55,12 @@ pub enum Command {
     /// recover
     #[command(subcommand)]
     Db(DbCommand),
-    /// Users: set-password
+    /// Users: add, list, disable, set-password
     #[command(subcommand)]
     User(UserCommand),
+    /// Personal API tokens: create (shown once), list, revoke
+    #[command(subcommand)]
+    Token(crate::user::TokenCommand),
     /// Shoe and apparel sizes: parse (and convert), normalize the size table
     #[command(subcommand)]
     Sizes(SizesCommand),
@@ -82,6 +85,12 @@ pub enum Command {
     /// Reports: pnl (profit and loss), stock (pairs in stock by state and age)
     #[command(subcommand)]
     Report(crate::ledger::ReportCommand),
+    /// Serve the HTTP API (runs `db up` first); stops gracefully on SIGTERM or Ctrl-C
+    Serve {
+        /// Address to listen on; another interface than this machine's only when asked
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+    },
     /// Print a shell completion script: soleflip completions bash > /etc/bash_completion.d/soleflip
     Completions {
         /// The shell to complete for
@@ -244,6 +253,34 @@ pub enum DbCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
+    /// Add a user with a role; without --stdin the user cannot sign in until set-password
+    Add {
+        /// User name (letters, digits, '.', '_', '-', '@')
+        name: String,
+        /// What the user may do: admin, user or readonly
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+        /// Read the password from standard input (one line)
+        #[arg(long)]
+        stdin: bool,
+        /// Output: text for people, json for scripts
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// List the users, their roles and whether they are active
+    List {
+        /// Output: text for people, json for scripts
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Disable a user: no more sign-ins; sessions revoked, tokens refused
+    Disable {
+        /// Username or email
+        name: String,
+        /// Output: text for people, json for scripts
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Set a user's password (argon2id); prompts twice, or reads one line with --stdin
     SetPassword {
         /// Username or email

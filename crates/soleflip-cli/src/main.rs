@@ -16,6 +16,7 @@ mod ledger;
 mod output;
 mod pg;
 mod prices;
+mod serve;
 mod sizes;
 mod user;
 
@@ -79,6 +80,7 @@ async fn run(command: Command, app: &App) -> anyhow::Result<Outcome> {
         Command::Pg(cmd) => pg::run(cmd, app).await,
         Command::Db(cmd) => db::run(cmd, app).await,
         Command::User(cmd) => user::run(cmd, app).await,
+        Command::Token(cmd) => user::run_token(cmd, app).await,
         Command::Sizes(cmd) => sizes::run(cmd, app).await,
         Command::Prices(cmd) => prices::run(cmd, app).await,
         Command::Purchase(cmd) => ledger::run(ledger::LedgerCommand::Purchase(cmd), app).await,
@@ -87,6 +89,7 @@ async fn run(command: Command, app: &App) -> anyhow::Result<Outcome> {
         Command::Sale(cmd) => ledger::run(ledger::LedgerCommand::Sale(cmd), app).await,
         Command::Fees(cmd) => ledger::run(ledger::LedgerCommand::Fees(cmd), app).await,
         Command::Report(cmd) => ledger::run(ledger::LedgerCommand::Report(cmd), app).await,
+        Command::Serve { bind } => serve::run(bind, app).await,
         Command::Completions { shell } => {
             cli::completions(shell);
             Ok(Outcome::Ok)

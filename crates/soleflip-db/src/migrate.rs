@@ -63,6 +63,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "ledger",
         sql: include_str!("../../../migrations/0006_ledger.sql"),
     },
+    Migration {
+        version: 7,
+        name: "auth_sessions",
+        sql: include_str!("../../../migrations/0007_auth_sessions.sql"),
+    },
 ];
 
 /// The newest version this binary knows.

@@ -21,6 +21,7 @@ const MANIFESTS: &[(i64, &str)] = &[
     (4, include_str!("../../../migrations/manifest/0004.txt")),
     (5, include_str!("../../../migrations/manifest/0005.txt")),
     (6, include_str!("../../../migrations/manifest/0006.txt")),
+    (7, include_str!("../../../migrations/manifest/0007.txt")),
 ];
 
 /// The committed manifest for the database state after migration `version`.

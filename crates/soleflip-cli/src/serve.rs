@@ -1,0 +1,39 @@
+//! `soleflip serve`: migrates the database, then serves the HTTP API until SIGTERM or Ctrl-C.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use soleflip_app::App;
+
+use crate::output::print;
+use crate::Outcome;
+
+pub async fn run(bind: SocketAddr, app: &App) -> anyhow::Result<Outcome> {
+    let up = app.db_up(None).await.context("preparing the database")?;
+    // The server gets an application handle of its own (its own pool), on the same data.
+    let server_app = Arc::new(App::new(app.config().clone()));
+    soleflip_app::auth::warm_up();
+    if let Some(token) = server_app.admin_setup_token().await? {
+        print(&format!(
+            "no usable admin yet, and there is no default password. Within 30 minutes, create \
+             the first admin with this one-time setup token (shown once):\n  {token}\n  \
+             curl -X POST http://{bind}/api/v1/setup -H 'content-type: application/json' \
+             -d '{{\"token\":\"{token}\",\"username\":\"NAME\",\"password\":\"...\"}}'\n"
+        ));
+    }
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("binding {bind}"))?;
+    let local = listener.local_addr().context("reading the bound address")?;
+    print(&format!(
+        "database at migration {}; serving http://{local} (Ctrl-C or SIGTERM stops)\n",
+        up.migrate.version
+    ));
+    let router = soleflip_server::router(server_app, soleflip_server::Limits::default());
+    soleflip_server::serve(listener, router, soleflip_server::shutdown_signal())
+        .await
+        .context("serving")?;
+    print("stopped\n");
+    Ok(Outcome::Ok)
+}

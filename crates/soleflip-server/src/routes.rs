@@ -1,0 +1,761 @@
+//! The routes under `/api/v1`: [`ACCESS`] declares who may call each one (the one place), and
+//! [`handlers`] registers what each does. A route registered without a declaration is refused
+//! to everybody at run time (and fails the role test).
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Extension, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, MethodRouter};
+use axum::Json;
+use serde::Deserialize;
+use soleflip_app::auth::{Actor, AuthError, Principal, Role};
+use soleflip_app::ledger::{PnlBy, PurchaseLineRequest, PurchaseRequest, SaleRequest};
+use soleflip_app::{Code, Coded};
+
+use crate::error::ApiError;
+use crate::{ApiJson, ApiQuery, AppState};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anybody, signed in or not (login, the first admin's setup, the API description).
+    Public,
+    /// A signed-in user whose role is at least this one.
+    AtLeast(Role),
+}
+
+const READ: Access = Access::AtLeast(Role::Readonly);
+const USER: Access = Access::AtLeast(Role::User);
+const ADMIN: Access = Access::AtLeast(Role::Admin);
+
+/// THE declaration of every route's access: method, path (as registered), access, summary.
+#[rustfmt::skip]
+pub const ACCESS: &[(&str, &str, Access, &str)] = &[
+    ("POST", "/api/v1/auth/login", Access::Public, "Sign in with a user name and password; sets the session cookie"),
+    ("POST", "/api/v1/setup", Access::Public, "Create the first admin with the one-time setup token"),
+    ("GET", "/api/v1/openapi.json", Access::Public, "This API description (OpenAPI 3.1)"),
+    ("GET", "/api/v1/auth/me", READ, "The signed-in user and role"),
+    ("POST", "/api/v1/auth/logout", READ, "End the session"),
+    ("GET", "/api/v1/sizes/parse", READ, "Read a size string and give its equivalents"),
+    ("GET", "/api/v1/prices/latest", READ, "The latest in-stock price per size and source of a product"),
+    ("GET", "/api/v1/inventory", READ, "Pairs, filtered by state, SKU and age"),
+    ("GET", "/api/v1/inventory/{id}", READ, "One pair with its history, listings and allowed next states"),
+    ("GET", "/api/v1/reports/pnl", READ, "Profit and loss of the orders sold in a period, grouped"),
+    ("GET", "/api/v1/reports/stock", READ, "Pairs in stock by state and age, capital tied up"),
+    ("POST", "/api/v1/purchases", USER, "Record an invoice; one inventory row per pair"),
+    ("POST", "/api/v1/inventory/{id}/move", USER, "Move a pair along the lifecycle"),
+    ("POST", "/api/v1/listings", USER, "List a pair on a platform"),
+    ("POST", "/api/v1/listings/{id}/end", USER, "End a listing"),
+    ("POST", "/api/v1/sales", USER, "Record a sale with its fee lines and payout"),
+    ("GET", "/api/v1/users", ADMIN, "Every user with role and state"),
+    ("POST", "/api/v1/users", ADMIN, "Add a user with a role"),
+    ("POST", "/api/v1/users/{name}/disable", ADMIN, "Disable a user; revokes their sessions"),
+    ("GET", "/api/v1/tokens", ADMIN, "API tokens (never the secrets)"),
+    ("POST", "/api/v1/tokens", ADMIN, "Create an API token (shown once)"),
+    ("POST", "/api/v1/tokens/{id}/revoke", ADMIN, "Revoke an API token"),
+    ("GET", "/api/v1/audit", ADMIN, "The audit log, newest first (cursor: before)"),
+    ("GET", "/api/v1/db/status", ADMIN, "Applied and pending migrations"),
+    ("GET", "/api/v1/db/verify", ADMIN, "Compare the database with what its migrations promise"),
+    ("GET", "/api/v1/db/health", ADMIN, "Server facts and graded health checks"),
+];
+
+/// The declared access of a route; None: undeclared.
+pub fn access_of(method: &Method, path: &str) -> Option<Access> {
+    ACCESS
+        .iter()
+        .find(|(m, p, _, _)| *m == method.as_str() && *p == path)
+        .map(|(_, _, a, _)| *a)
+}
+
+/// Every route the router serves under /api/v1: method, path, handler.
+pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::POST, "/api/v1/auth/login", post(login)),
+        (Method::POST, "/api/v1/setup", post(setup)),
+        (Method::GET, "/api/v1/openapi.json", get(openapi_json)),
+        (Method::GET, "/api/v1/auth/me", get(me)),
+        (Method::POST, "/api/v1/auth/logout", post(logout)),
+        (Method::GET, "/api/v1/sizes/parse", get(sizes_parse)),
+        (Method::GET, "/api/v1/prices/latest", get(prices_latest)),
+        (Method::GET, "/api/v1/inventory", get(inventory_list)),
+        (Method::GET, "/api/v1/inventory/{id}", get(inventory_show)),
+        (Method::GET, "/api/v1/reports/pnl", get(report_pnl)),
+        (Method::GET, "/api/v1/reports/stock", get(report_stock)),
+        (Method::POST, "/api/v1/purchases", post(purchase_add)),
+        (
+            Method::POST,
+            "/api/v1/inventory/{id}/move",
+            post(inventory_move),
+        ),
+        (Method::POST, "/api/v1/listings", post(listing_add)),
+        (Method::POST, "/api/v1/listings/{id}/end", post(listing_end)),
+        (Method::POST, "/api/v1/sales", post(sale_record)),
+        (Method::GET, "/api/v1/users", get(user_list)),
+        (Method::POST, "/api/v1/users", post(user_add)),
+        (
+            Method::POST,
+            "/api/v1/users/{name}/disable",
+            post(user_disable),
+        ),
+        (Method::GET, "/api/v1/tokens", get(token_list)),
+        (Method::POST, "/api/v1/tokens", post(token_create)),
+        (
+            Method::POST,
+            "/api/v1/tokens/{id}/revoke",
+            post(token_revoke),
+        ),
+        (Method::GET, "/api/v1/audit", get(audit_list)),
+        (Method::GET, "/api/v1/db/status", get(db_status)),
+        (Method::GET, "/api/v1/db/verify", get(db_verify)),
+        (Method::GET, "/api/v1/db/health", get(db_health)),
+    ]
+}
+
+/// The signed-in caller of a request (set by the authorization layer).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub principal: Principal,
+    pub client: String,
+    /// The session token when the caller came with the session cookie.
+    pub session: Option<String>,
+}
+
+impl Caller {
+    fn actor(&self) -> Actor {
+        Actor::of(&self.principal, Some(self.client.clone()))
+    }
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+fn ok<T: serde::Serialize>(value: T) -> ApiResult {
+    Ok(Json(value).into_response())
+}
+
+fn app_err<E: std::error::Error + 'static>(e: E) -> ApiError {
+    ApiError::from_app(e)
+}
+
+fn bad(field: &str, text: &str, what: &str) -> ApiError {
+    ApiError::new(
+        Code::InvalidInput,
+        format!("{field}: {text:?} is not {what}"),
+    )
+}
+
+/// Runs a mutation of another area and records it in the audit.
+async fn audited<T, E>(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    target: Option<&str>,
+    result: Result<T, E>,
+) -> ApiResult
+where
+    T: serde::Serialize,
+    E: std::error::Error + Coded + 'static,
+{
+    let outcome = soleflip_app::auth::Outcome::of(&result);
+    let detail = result.as_ref().err().map(|e| e.code().as_str());
+    let _ = state
+        .app
+        .audit(&caller.actor(), action, target, outcome, detail)
+        .await;
+    match result {
+        Ok(v) => ok(v),
+        Err(e) => Err(app_err(e)),
+    }
+}
+
+// ----------------------------------------------------------------------------------- auth
+
+/// The cookie of a browser session.
+pub const SESSION_COOKIE: &str = "soleflip_session";
+
+#[derive(Deserialize)]
+struct LoginBody {
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> ApiResult {
+    match state
+        .app
+        .login(&body.username, &body.password, &addr.ip().to_string())
+        .await
+    {
+        Ok(report) => {
+            let cookie = format!(
+                "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/api/; Max-Age={}",
+                report.token,
+                soleflip_app::auth::SESSION_TTL_SECS
+            );
+            let mut response = Json(&report).into_response();
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            Ok(response)
+        }
+        Err(AuthError::RateLimited { retry_after_secs }) => Err(ApiError {
+            code: Code::RateLimited,
+            message: format!("too many failed logins: try again in {retry_after_secs} s"),
+            retry_after: Some(retry_after_secs),
+        }),
+        Err(e) => Err(app_err(e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct SetupBody {
+    token: String,
+    username: String,
+    password: String,
+}
+
+async fn setup(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(body): ApiJson<SetupBody>,
+) -> ApiResult {
+    let user = state
+        .app
+        .admin_setup(
+            &addr.ip().to_string(),
+            &body.token,
+            &body.username,
+            &body.password,
+        )
+        .await
+        .map_err(app_err)?;
+    Ok((StatusCode::CREATED, Json(user)).into_response())
+}
+
+async fn openapi_json() -> ApiResult {
+    ok(crate::openapi::document())
+}
+
+async fn me(Extension(caller): Extension<Caller>) -> ApiResult {
+    ok(&caller.principal)
+}
+
+async fn logout(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> ApiResult {
+    if let Some(token) = &caller.session {
+        state
+            .app
+            .logout(&caller.actor(), token)
+            .await
+            .map_err(app_err)?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static(
+            "soleflip_session=; HttpOnly; SameSite=Strict; Path=/api/; Max-Age=0",
+        ),
+    );
+    Ok(response)
+}
+
+// --------------------------------------------------------------------------------- reads
+
+#[derive(Deserialize)]
+struct SizeQuery {
+    input: String,
+    brand: Option<String>,
+    cohort: Option<String>,
+    source: Option<String>,
+}
+
+async fn sizes_parse(ApiQuery(q): ApiQuery<SizeQuery>) -> ApiResult {
+    use soleflip_app::domain::sizes::Source;
+    let source = match q.source.as_deref() {
+        None => None,
+        Some("stockx") => Some(Source::StockX),
+        Some("eu-retailer") => Some(Source::EuRetailer),
+        Some(other) => return Err(bad("source", other, "stockx or eu-retailer")),
+    };
+    let report = soleflip_app::sizes::parse_size(&soleflip_app::sizes::ParseRequest {
+        input: q.input,
+        brand: q.brand,
+        cohort: q.cohort,
+        source,
+    })
+    .map_err(app_err)?;
+    ok(report)
+}
+
+#[derive(Deserialize)]
+struct PriceQuery {
+    sku: String,
+    size: Option<String>,
+    source: Option<String>,
+}
+
+/// `prices latest`. Its use case's future is not `Send` (the size lookup's SQL holds a
+/// connection across awaits in a way the compiler cannot prove thread-safe), so it runs on a
+/// blocking thread, driven by this runtime's handle.
+async fn prices_latest(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<PriceQuery>,
+) -> ApiResult {
+    let app = state.app.clone();
+    let handle = tokio::runtime::Handle::current();
+    let report = tokio::task::spawn_blocking(move || {
+        handle.block_on(async move {
+            app.latest_prices(&q.sku, q.size.as_deref(), q.source.as_deref())
+                .await
+                .map_err(app_err)
+        })
+    })
+    .await
+    .map_err(|e| ApiError::from_app(std::io::Error::other(e.to_string())))??;
+    ok(report)
+}
+
+#[derive(Deserialize)]
+struct InventoryQuery {
+    state: Option<String>,
+    sku: Option<String>,
+    older_than_days: Option<u32>,
+    limit: Option<u32>,
+}
+
+async fn inventory_list(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<InventoryQuery>,
+) -> ApiResult {
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let report = state
+        .app
+        .inventory_list(
+            q.state.as_deref(),
+            q.sku.as_deref(),
+            q.older_than_days,
+            limit,
+        )
+        .await
+        .map_err(app_err)?;
+    ok(report)
+}
+
+fn uuid(field: &str, text: &str) -> Result<uuid::Uuid, ApiError> {
+    text.parse().map_err(|_| bad(field, text, "an id (a UUID)"))
+}
+
+async fn inventory_show(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    let id = uuid("id", &id)?;
+    ok(state.app.inventory_show(id).await.map_err(app_err)?)
+}
+
+#[derive(Deserialize)]
+struct PnlQuery {
+    from: Option<String>,
+    to: Option<String>,
+    by: Option<String>,
+}
+
+async fn report_pnl(State(state): State<AppState>, ApiQuery(q): ApiQuery<PnlQuery>) -> ApiResult {
+    use soleflip_app::ledger::parse_date;
+    let from = q
+        .from
+        .as_deref()
+        .map(|t| parse_date("from", t))
+        .transpose()
+        .map_err(app_err)?;
+    let to =
+        q.to.as_deref()
+            .map(|t| parse_date("to", t))
+            .transpose()
+            .map_err(app_err)?;
+    let by = match q.by.as_deref() {
+        None | Some("all") => PnlBy::All,
+        Some("month") => PnlBy::Month,
+        Some("platform") => PnlBy::Platform,
+        Some("brand") => PnlBy::Brand,
+        Some(other) => return Err(bad("by", other, "all, month, platform or brand")),
+    };
+    ok(state.app.report_pnl(from, to, by).await.map_err(app_err)?)
+}
+
+async fn report_stock(State(state): State<AppState>) -> ApiResult {
+    ok(state.app.report_stock().await.map_err(app_err)?)
+}
+
+// ----------------------------------------------------------------------------- mutations
+
+#[derive(Deserialize)]
+struct PurchaseBody {
+    supplier: Option<String>,
+    invoice: Option<String>,
+    date: Option<String>,
+    currency: Option<String>,
+    shipping: Option<String>,
+    discount: Option<String>,
+    lines: Vec<PurchaseLineBody>,
+}
+
+#[derive(Deserialize)]
+struct PurchaseLineBody {
+    sku: String,
+    size: String,
+    price: String,
+    vat_rate: Option<String>,
+    quantity: Option<u32>,
+}
+
+async fn purchase_add(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<PurchaseBody>,
+) -> ApiResult {
+    let date = body
+        .date
+        .as_deref()
+        .map(|t| soleflip_app::ledger::parse_date("date", t))
+        .transpose()
+        .map_err(app_err)?;
+    let req = PurchaseRequest {
+        supplier: body.supplier,
+        invoice: body.invoice.clone(),
+        date,
+        currency: body.currency,
+        shipping: body.shipping,
+        discount: body.discount,
+        lines: body
+            .lines
+            .into_iter()
+            .map(|l| PurchaseLineRequest {
+                sku: l.sku,
+                size: l.size,
+                price: l.price,
+                vat_rate: l.vat_rate,
+                quantity: l.quantity.unwrap_or(1),
+            })
+            .collect(),
+    };
+    let result = state.app.purchase_add(&req).await;
+    audited(
+        &state,
+        &caller,
+        "purchase.add",
+        body.invoice.as_deref(),
+        result,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct MoveBody {
+    to: String,
+    reason: Option<String>,
+}
+
+async fn inventory_move(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<MoveBody>,
+) -> ApiResult {
+    let pair = uuid("id", &id)?;
+    let result = state
+        .app
+        .inventory_move(pair, &body.to, body.reason.as_deref())
+        .await;
+    audited(&state, &caller, "inventory.move", Some(&id), result).await
+}
+
+#[derive(Deserialize)]
+struct ListingBody {
+    pair: String,
+    platform: String,
+    price: String,
+    currency: Option<String>,
+}
+
+async fn listing_add(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<ListingBody>,
+) -> ApiResult {
+    let pair = uuid("pair", &body.pair)?;
+    let result = state
+        .app
+        .listing_add(pair, &body.platform, &body.price, body.currency.as_deref())
+        .await;
+    audited(&state, &caller, "listing.add", Some(&body.pair), result).await
+}
+
+async fn listing_end(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let listing = uuid("id", &id)?;
+    let result = state.app.listing_end(listing).await;
+    audited(&state, &caller, "listing.end", Some(&id), result).await
+}
+
+#[derive(Deserialize)]
+struct SaleBody {
+    pair: String,
+    platform: String,
+    price: String,
+    currency: Option<String>,
+    #[serde(default)]
+    fees: Vec<FeeBody>,
+    payout: Option<String>,
+    date: Option<String>,
+    level: Option<String>,
+    region: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct FeeBody {
+    kind: String,
+    amount: String,
+}
+
+async fn sale_record(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<SaleBody>,
+) -> ApiResult {
+    let pair = uuid("pair", &body.pair)?;
+    let date = body
+        .date
+        .as_deref()
+        .map(|t| soleflip_app::ledger::parse_date("date", t))
+        .transpose()
+        .map_err(app_err)?;
+    let req = SaleRequest {
+        pair,
+        platform: body.platform,
+        price: body.price,
+        currency: body.currency,
+        fees: body.fees.into_iter().map(|f| (f.kind, f.amount)).collect(),
+        payout: body.payout,
+        date,
+        level: body.level,
+        region: body.region,
+    };
+    let result = state.app.sale_record(&req).await;
+    audited(&state, &caller, "sale.record", Some(&body.pair), result).await
+}
+
+// --------------------------------------------------------------------------------- admin
+
+async fn user_list(State(state): State<AppState>) -> ApiResult {
+    ok(state.app.user_list().await.map_err(app_err)?)
+}
+
+#[derive(Deserialize)]
+struct UserBody {
+    username: String,
+    role: String,
+    password: Option<String>,
+}
+
+async fn user_add(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<UserBody>,
+) -> ApiResult {
+    let role = Role::parse(&body.role).map_err(app_err)?;
+    let user = state
+        .app
+        .user_add(
+            &caller.actor(),
+            &body.username,
+            role,
+            body.password.as_deref(),
+        )
+        .await
+        .map_err(app_err)?;
+    Ok((StatusCode::CREATED, Json(user)).into_response())
+}
+
+async fn user_disable(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+) -> ApiResult {
+    ok(state
+        .app
+        .user_disable(&caller.actor(), &name)
+        .await
+        .map_err(app_err)?)
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    user: Option<String>,
+}
+
+async fn token_list(State(state): State<AppState>, ApiQuery(q): ApiQuery<TokenQuery>) -> ApiResult {
+    ok(state
+        .app
+        .token_list(q.user.as_deref())
+        .await
+        .map_err(app_err)?)
+}
+
+#[derive(Deserialize)]
+struct TokenBody {
+    user: String,
+    name: String,
+    expires_days: Option<u32>,
+}
+
+async fn token_create(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<TokenBody>,
+) -> ApiResult {
+    let made = state
+        .app
+        .token_create(&caller.actor(), &body.user, &body.name, body.expires_days)
+        .await
+        .map_err(app_err)?;
+    Ok((StatusCode::CREATED, Json(made)).into_response())
+}
+
+async fn token_revoke(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id = uuid("id", &id)?;
+    ok(state
+        .app
+        .token_revoke(&caller.actor(), id)
+        .await
+        .map_err(app_err)?)
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    /// Cursor: the id of the last entry of the previous page.
+    before: Option<i64>,
+    limit: Option<u32>,
+}
+
+async fn audit_list(State(state): State<AppState>, ApiQuery(q): ApiQuery<AuditQuery>) -> ApiResult {
+    let limit = q.limit.unwrap_or(100);
+    let rows = state
+        .app
+        .audit_list(q.before, limit)
+        .await
+        .map_err(app_err)?;
+    let next = if rows.len() == limit.clamp(1, 500) as usize {
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    ok(serde_json::json!({ "entries": rows, "next_before": next }))
+}
+
+async fn db_status(State(state): State<AppState>) -> ApiResult {
+    ok(state.app.db_status().await.map_err(app_err)?)
+}
+
+async fn db_verify(State(state): State<AppState>) -> ApiResult {
+    ok(state.app.db_verify().await.map_err(app_err)?)
+}
+
+async fn db_health(State(state): State<AppState>) -> ApiResult {
+    let thresholds = soleflip_app::health::Thresholds::default();
+    ok(state.app.health(&thresholds).await.map_err(app_err)?)
+}
+
+// ------------------------------------------------------------------------- authorization
+
+/// The session token of the request's cookie, if any.
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Whether a cookie-authenticated mutation comes from our own origin: the Origin header must be
+/// present and name the host the request was sent to.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let (Some(origin), Some(host)) = (
+        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+        headers.get(header::HOST).and_then(|v| v.to_str().ok()),
+    ) else {
+        return false;
+    };
+    origin == format!("http://{host}") || origin == format!("https://{host}")
+}
+
+/// Checks the route's declared access against the caller's credentials; puts the [`Caller`]
+/// into the request for the handler.
+pub async fn authorize(
+    State(state): State<AppState>,
+    matched: Option<axum::extract::MatchedPath>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = matched.as_ref().map_or("", |m| m.as_str());
+    let Some(access) = access_of(request.method(), path) else {
+        tracing::error!(path, method = %request.method(), "route without an access declaration refused");
+        return ApiError::forbidden().into_response();
+    };
+    let Access::AtLeast(needed) = access else {
+        return next.run(request).await;
+    };
+    let headers = request.headers();
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string());
+    let client = addr.ip().to_string();
+    let caller = if let Some(token) = bearer {
+        state.app.token_principal(&token).await.map(|p| Caller {
+            principal: p,
+            client,
+            session: None,
+        })
+    } else if let Some(token) = session_cookie(headers) {
+        let safe = matches!(*request.method(), Method::GET | Method::HEAD);
+        if !safe && !same_origin(headers) {
+            return ApiError::new(
+                Code::Forbidden,
+                "cross-site request refused: a cookie session's mutation needs this server's Origin",
+            )
+            .into_response();
+        }
+        state.app.session_principal(&token).await.map(|p| Caller {
+            principal: p,
+            client,
+            session: Some(token),
+        })
+    } else {
+        Err(AuthError::Unauthenticated)
+    };
+    let caller = match caller {
+        Ok(c) => c,
+        Err(e) if e.code() == Code::Unauthenticated => {
+            return ApiError::unauthenticated().into_response()
+        }
+        Err(e) => return app_err(e).into_response(),
+    };
+    if caller.principal.role < needed {
+        return ApiError::forbidden().into_response();
+    }
+    request.extensions_mut().insert(caller);
+    next.run(request).await
+}

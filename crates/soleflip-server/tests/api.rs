@@ -1,0 +1,446 @@
+//! The API over a real server (127.0.0.1:0) and real PostgreSQL: every route for every role,
+//! login timing, rate limits, CSRF, token revocation, body limits, malformed bodies.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers stop the test loudly on a failed step"
+)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use soleflip_app::auth::{Actor, Role};
+use soleflip_server::routes::{access_of, handlers, Access};
+
+const PW: &str = "correct horse battery";
+
+/// An API token for a new user of this role.
+async fn token_for(server: &common::Server, name: &str, role: Role) -> String {
+    server
+        .app
+        .user_add(&Actor::cli(), name, role, Some(PW))
+        .await
+        .unwrap();
+    server
+        .app
+        .token_create(&Actor::cli(), name, "test", None)
+        .await
+        .unwrap()
+        .token
+}
+
+async fn envelope(res: reqwest::Response) -> (StatusCode, Value) {
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn every_route_declares_its_access_and_answers_each_role_accordingly() {
+    let server = common::spawn().await;
+    let callers = [
+        (
+            "readonly",
+            Some(token_for(&server, "r", Role::Readonly).await),
+            Role::Readonly,
+        ),
+        (
+            "user",
+            Some(token_for(&server, "u", Role::User).await),
+            Role::User,
+        ),
+        (
+            "admin",
+            Some(token_for(&server, "a", Role::Admin).await),
+            Role::Admin,
+        ),
+    ];
+    let mut undeclared = Vec::new();
+    for (method, path, _) in handlers() {
+        let Some(access) = access_of(&method, path) else {
+            undeclared.push(format!("{method} {path}"));
+            continue;
+        };
+        let url = server.url(
+            &path
+                .replace("{id}", "00000000-0000-4000-8000-000000000000")
+                .replace("{name}", "nobody"),
+        );
+        let send = |token: Option<&str>| {
+            let mut req = server.client.request(method.clone(), &url);
+            if method == Method::POST {
+                req = req.json(&json!({}));
+            }
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            req.send()
+        };
+        let anonymous = send(None).await.unwrap().status();
+        match access {
+            Access::Public => assert_ne!(anonymous, StatusCode::FORBIDDEN, "{method} {path}"),
+            Access::AtLeast(_) => {
+                assert_eq!(
+                    anonymous,
+                    StatusCode::UNAUTHORIZED,
+                    "anonymous {method} {path}"
+                )
+            }
+        }
+        for (label, token, role) in &callers {
+            let status = send(token.as_deref()).await.unwrap().status();
+            let allowed = match access {
+                Access::Public => true,
+                Access::AtLeast(needed) => *role >= needed,
+            };
+            if allowed {
+                assert!(
+                    status != StatusCode::FORBIDDEN
+                        && status != StatusCode::UNAUTHORIZED
+                        && !status.is_server_error(),
+                    "{label} {method} {path}: {status}"
+                );
+            } else {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{label} {method} {path}");
+            }
+        }
+    }
+    assert!(
+        undeclared.is_empty(),
+        "routes without an access declaration: {undeclared:?}"
+    );
+    let registered: Vec<(String, &str)> = handlers()
+        .into_iter()
+        .map(|(m, p, _)| (m.to_string(), p))
+        .collect();
+    for (method, path, _, _) in soleflip_server::routes::ACCESS {
+        assert!(
+            registered.contains(&(method.to_string(), path)),
+            "declared but not served: {method} {path}"
+        );
+    }
+}
+
+async fn login(server: &common::Server, user: &str, password: &str) -> reqwest::Response {
+    server
+        .client
+        .post(server.url("/api/v1/auth/login"))
+        .json(&json!({ "username": user, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+#[tokio::test]
+async fn a_login_takes_about_as_long_for_an_unknown_user_as_for_a_wrong_password() {
+    let server = common::spawn().await;
+    token_for(&server, "known", Role::User).await;
+    soleflip_app::auth::warm_up();
+    let (mut unknown, mut wrong) = (Vec::new(), Vec::new());
+    for i in 0..4 {
+        let t = Instant::now();
+        let (status, body) = envelope(login(&server, &format!("ghost{i}"), PW).await).await;
+        unknown.push(t.elapsed());
+        assert_eq!(
+            (status, &body["error"]["code"]),
+            (StatusCode::UNAUTHORIZED, &json!("unauthenticated"))
+        );
+        let t = Instant::now();
+        let (status2, body2) = envelope(login(&server, "known", "wrong horse battery").await).await;
+        wrong.push(t.elapsed());
+        assert_eq!(status2, status);
+        assert_eq!(body2, body, "the same answer for both");
+    }
+    let (u, w) = (median(unknown), median(wrong));
+    let ratio = u.as_secs_f64() / w.as_secs_f64();
+    eprintln!("login median: unknown user {u:?}, wrong password {w:?}, ratio {ratio:.2}");
+    assert!(
+        (0.5..2.0).contains(&ratio),
+        "unknown {u:?} vs wrong password {w:?}"
+    );
+}
+
+#[tokio::test]
+async fn too_many_failed_logins_answer_429_with_retry_after() {
+    let server = common::spawn().await;
+    token_for(&server, "victim", Role::User).await;
+    for _ in 0..soleflip_app::auth::MAX_FAILURES_PER_USER {
+        assert_eq!(
+            login(&server, "victim", "wrong horse battery")
+                .await
+                .status(),
+            401
+        );
+    }
+    let res = login(&server, "victim", PW).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry > 0);
+    let (_, body) = envelope(res).await;
+    assert_eq!(body["error"]["code"], "rate_limited");
+}
+
+#[tokio::test]
+async fn a_cookie_session_mutation_without_our_origin_is_refused() {
+    let server = common::spawn().await;
+    token_for(&server, "web", Role::User).await;
+    let res = login(&server, "web", PW).await;
+    assert_eq!(res.status(), 200);
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    let pair = cookie.split(';').next().unwrap().to_string();
+    let me = server
+        .client
+        .get(server.url("/api/v1/auth/me"))
+        .header("cookie", &pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200, "a read needs no Origin");
+    let foreign = server
+        .client
+        .post(server.url("/api/v1/auth/logout"))
+        .header("cookie", &pair)
+        .header("origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = envelope(foreign).await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (StatusCode::FORBIDDEN, json!("forbidden"))
+    );
+    let missing = server
+        .client
+        .post(server.url("/api/v1/auth/logout"))
+        .header("cookie", &pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::FORBIDDEN);
+    let own = server
+        .client
+        .post(server.url("/api/v1/auth/logout"))
+        .header("cookie", &pair)
+        .header("origin", server.base.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::NO_CONTENT);
+    let after = server
+        .client
+        .get(server.url("/api/v1/auth/me"))
+        .header("cookie", &pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED, "logged out");
+}
+
+#[tokio::test]
+async fn a_token_revoked_mid_session_stops_working_on_the_next_request() {
+    let server = common::spawn().await;
+    let admin = token_for(&server, "boss", Role::Admin).await;
+    let worker = token_for(&server, "worker", Role::User).await;
+    let me = server
+        .client
+        .get(server.url("/api/v1/auth/me"))
+        .bearer_auth(&worker)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    let list: Value = server
+        .client
+        .get(server.url("/api/v1/tokens?user=worker"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = list[0]["id"].as_str().unwrap().to_string();
+    let revoked = server
+        .client
+        .post(server.url(&format!("/api/v1/tokens/{id}/revoke")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
+    let again = server
+        .client
+        .get(server.url("/api/v1/auth/me"))
+        .bearer_auth(&worker)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_body_larger_than_the_limit_is_refused_with_413_in_the_envelope() {
+    let server = common::spawn_with(soleflip_server::Limits {
+        body_bytes: 1024,
+        ..soleflip_server::Limits::default()
+    })
+    .await;
+    let big = json!({ "username": "x".repeat(4096), "password": PW });
+    let res = server
+        .client
+        .post(server.url("/api/v1/auth/login"))
+        .json(&big)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = envelope(res).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["error"]["code"], "too_large");
+}
+
+#[tokio::test]
+async fn a_malformed_json_body_is_refused_with_400_in_the_envelope() {
+    let server = common::spawn().await;
+    let res = server
+        .client
+        .post(server.url("/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body("{\"username\": \"a\", ")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = envelope(res).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "invalid_input");
+    assert!(body["error"]["message"].is_string());
+}
+
+#[tokio::test]
+async fn a_user_buys_moves_and_lists_a_pair_through_the_api_and_each_mutation_is_audited() {
+    let server = common::spawn().await;
+    let user = token_for(&server, "seller", Role::User).await;
+    let admin = token_for(&server, "owner", Role::Admin).await;
+    let post = |path: &str, token: &str, body: Value| {
+        server
+            .client
+            .post(server.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let bought = post(
+        "/api/v1/purchases",
+        &user,
+        json!({ "invoice": "INV-API-1", "date": "2025-03-01",
+                "lines": [{ "sku": "DD1391-100", "size": "US 10", "price": "110.00" }] }),
+    )
+    .await
+    .unwrap();
+    let (status, body) = envelope(bought).await;
+    assert_eq!(status, 200, "{body}");
+    let pair = body["lines"][0]["pairs"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let moved = post(
+        &format!("/api/v1/inventory/{pair}/move"),
+        &user,
+        json!({ "to": "available" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(moved.status(), 200);
+    let refused = post(
+        &format!("/api/v1/inventory/{pair}/move"),
+        &user,
+        json!({ "to": "sold_out_of_thin_air" }),
+    )
+    .await
+    .unwrap();
+    let (status, body) = envelope(refused).await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (StatusCode::BAD_REQUEST, json!("invalid_input"))
+    );
+
+    let listed = server
+        .client
+        .get(server.url("/api/v1/inventory?limit=10"))
+        .bearer_auth(&user)
+        .send()
+        .await
+        .unwrap();
+    let (status, list) = envelope(listed).await;
+    assert_eq!(status, 200);
+    assert_eq!(list["pairs"].as_array().unwrap().len(), 1);
+
+    let audit: Value = server
+        .client
+        .get(server.url("/api/v1/audit?limit=10"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let seen: Vec<(String, String, String)> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["actor"] == "seller")
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_string(),
+                e["outcome"].as_str().unwrap().to_string(),
+                e["client_addr"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "inventory.move".into(),
+                "refused".into(),
+                "127.0.0.1".into()
+            ),
+            ("inventory.move".into(), "ok".into(), "127.0.0.1".into()),
+            ("purchase.add".into(), "ok".into(), "127.0.0.1".into()),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_missing_query_parameter_and_an_unknown_product_answer_in_the_envelope() {
+    let server = common::spawn().await;
+    let reader = token_for(&server, "viewer", Role::Readonly).await;
+    let get = |path: &str| {
+        server
+            .client
+            .get(server.url(path))
+            .bearer_auth(&reader)
+            .send()
+    };
+    let (status, body) = envelope(get("/api/v1/prices/latest").await.unwrap()).await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (StatusCode::BAD_REQUEST, json!("invalid_input"))
+    );
+    let (status, body) = envelope(get("/api/v1/prices/latest?sku=NOPE-000").await.unwrap()).await;
+    assert!(status.is_client_error(), "{status} {body}");
+    assert!(body["error"]["code"].is_string(), "{body}");
+}

@@ -1,0 +1,63 @@
+//! A real server on 127.0.0.1:0 over a fresh test database.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    dead_code,
+    reason = "shared by several test files, each using part of it"
+)]
+
+use std::sync::Arc;
+
+use soleflip_app::{App, AppConfig};
+use soleflip_testkit::TestDb;
+
+pub struct Server {
+    pub base: String,
+    pub app: Arc<App>,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    _home: tempfile::TempDir,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+pub async fn spawn() -> Server {
+    spawn_on(soleflip_testkit::migrated_db().await).await
+}
+
+pub async fn spawn_with(limits: soleflip_server::Limits) -> Server {
+    spawn_full(soleflip_testkit::migrated_db().await, limits).await
+}
+
+pub async fn spawn_on(db: TestDb) -> Server {
+    spawn_full(db, soleflip_server::Limits::default()).await
+}
+
+async fn spawn_full(db: TestDb, limits: soleflip_server::Limits) -> Server {
+    let home = tempfile::tempdir().unwrap();
+    let app = Arc::new(App::new(AppConfig {
+        home: home.path().to_path_buf(),
+        database: Some(db.target.clone()),
+    }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = soleflip_server::router(app.clone(), limits);
+    let task = tokio::spawn(async move {
+        soleflip_server::serve(listener, router, std::future::pending())
+            .await
+            .unwrap();
+    });
+    Server {
+        base,
+        app,
+        client: reqwest::Client::new(),
+        db,
+        _home: home,
+        _task: task,
+    }
+}
