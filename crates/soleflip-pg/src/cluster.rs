@@ -75,8 +75,11 @@ impl Cluster {
         let home = absolute(home)?;
         let user = OsUser::for_server()?;
         let mut root = home.join("pg");
+        // Judged on the home, not on `<home>/pg`: that directory is ours, created 0700 and then
+        // handed to the server's user, and a concurrent start that looked at it in between
+        // would have taken the fallback location and started a second server.
         if let Some(u) = &user {
-            if !u.can_traverse(&root) {
+            if !u.can_traverse(&home) {
                 let digest = hex::encode(Sha256::digest(home.as_os_str().as_encoded_bytes()));
                 root = PathBuf::from("/var/lib/soleflip/clusters").join(&digest[..16]);
             }
