@@ -19,7 +19,9 @@ pub async fn run(bind: SocketAddr, app: &App) -> anyhow::Result<Outcome> {
             "no usable admin yet, and there is no default password. Within 30 minutes, create \
              the first admin with this one-time setup token (shown once):\n  {token}\n  \
              curl -X POST http://{bind}/api/v1/setup -H 'content-type: application/json' \
-             -d '{{\"token\":\"{token}\",\"username\":\"NAME\",\"password\":\"...\"}}'\n"
+             --data-binary @-\n  and type {{\"token\":\"{token}\",\"username\":\"NAME\",\
+             \"password\":\"...\"}} then Ctrl-D (the password goes through stdin, never a \
+             command line)\n"
         ));
     }
     let listener = tokio::net::TcpListener::bind(bind)
