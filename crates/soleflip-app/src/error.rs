@@ -98,6 +98,7 @@ fn known_code(e: &(dyn std::error::Error + 'static)) -> Option<Code> {
         crate::sizes::SizesError,
         crate::docs::DocsError,
         crate::ledger::LedgerError,
+        crate::imports::ImportError,
         crate::auth::AuthError,
         soleflip_pg::PgError,
         soleflip_db::target::ConnectError,

@@ -503,264 +503,11 @@ impl App {
     /// unit in state `incoming` with its cost basis. Nothing is written unless all of it is.
     #[tracing::instrument(skip(self))]
     pub async fn purchase_add(&self, req: &PurchaseRequest) -> Result<PurchaseReport, LedgerError> {
-        let currency = parse_currency("currency", req.currency.as_deref().unwrap_or("EUR"))?;
-        let shipping = match &req.shipping {
-            Some(s) => parse_amount("shipping", s, currency)?,
-            None => Money::zero(currency),
-        };
-        let discount = match &req.discount {
-            Some(s) => parse_amount("discount", s, currency)?,
-            None => Money::zero(currency),
-        };
-        if req.lines.is_empty() {
-            return Err(invalid("lines: a purchase needs at least one line"));
-        }
-        let date = req.date.unwrap_or_else(|| Utc::now().date_naive());
         let mut conn = self.conn().await?;
         let mut tx = conn.begin().await?;
-        let category = sql::category_id(&mut *tx, "sneakers")
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("the category `sneakers` is missing"))?;
-
-        // Validate every line before writing anything.
-        let mut resolved = Vec::new();
-        for (i, line) in req.lines.iter().enumerate() {
-            let n = i + 1;
-            let field = |f: &str| {
-                if req.lines.len() == 1 {
-                    f.to_owned()
-                } else {
-                    format!("line {n} {f}")
-                }
-            };
-            if line.quantity == 0 || line.quantity > 1000 {
-                return Err(LedgerError::Invalid(format!(
-                    "{}: {} is not a quantity (1 to 1000)",
-                    field("qty"),
-                    line.quantity
-                )));
-            }
-            let sku = line.sku.trim().to_owned();
-            if sku.is_empty() {
-                return Err(LedgerError::Invalid(format!(
-                    "{}: no SKU given",
-                    field("sku")
-                )));
-            }
-            let found = soleflip_db::integration::find_product_by_sku(&mut tx, &sku).await?;
-            let (product, brand_slug, brand_id, brand_name) = match found {
-                Some(p) => {
-                    let slug = p
-                        .brand_slug
-                        .as_deref()
-                        .and_then(soleflip_domain::sizes::BrandFamily::from_name)
-                        .map(|f| f.slug());
-                    (Some(p.id), slug, p.brand_id, p.brand_name)
-                }
-                None => {
-                    let Some(slug) = brand_of_style_code(&sku) else {
-                        return Err(LedgerError::Invalid(format!(
-                            "{}: `{sku}` is not a known product and not a style code SoleFlip \
-                             recognises (e.g. DD1391-100, GW2871, M990GL6, 1201A789-020)",
-                            field("sku")
-                        )));
-                    };
-                    let id = sql::brand_id(&mut *tx, slug).await?;
-                    (None, Some(slug), id, Some(slug.to_owned()))
-                }
-            };
-            let size = read_size(&line.size, brand_slug, brand_name.as_deref()).map_err(|e| {
-                LedgerError::Invalid(format!(
-                    "{}{}",
-                    if req.lines.len() == 1 {
-                        String::new()
-                    } else {
-                        format!("line {n} ")
-                    },
-                    e
-                ))
-            })?;
-            let unit_net = parse_amount(&field("price"), &line.price, currency)?;
-            let vat_rate = match &line.vat_rate {
-                Some(r) => parse_rate(&field("vat-rate"), r)?,
-                None => Decimal::ZERO,
-            };
-            resolved.push(ResolvedLine {
-                sku,
-                product,
-                brand_slug,
-                brand_id,
-                brand_name,
-                size_text: line.size.trim().to_owned(),
-                size,
-                unit_net,
-                vat_rate,
-                quantity: line.quantity,
-            });
-        }
-        let supplier_id = match &req.supplier {
-            Some(s) => sql::supplier_id(&mut *tx, s.trim()).await?,
-            None => None,
-        };
-        let vat_treatment = if resolved.iter().any(|l| !l.vat_rate.is_zero()) {
-            "regular"
-        } else {
-            "margin"
-        };
-        let minor = currency.minor_units();
-        let purchase_id = sql::insert_purchase(
-            &mut *tx,
-            &NewPurchase {
-                supplier_id,
-                supplier_name: req.supplier.as_deref().map(str::trim),
-                invoice_number: req.invoice.as_deref().map(str::trim),
-                invoice_date: date,
-                currency: currency.code(),
-                vat_treatment,
-                shipping: shipping.amount(),
-                discount: discount.amount(),
-            },
-        )
-        .await?;
-
-        // Each pair's base: its unit net (regular VAT: the input VAT is reclaimed) or its unit
-        // gross (margin scheme: no VAT to reclaim); shipping − discount shared over the bases.
-        let mut bases = Vec::new();
-        let mut units = Vec::new();
-        for (li, line) in resolved.iter().enumerate() {
-            let unit_vat =
-                currency.round(line.unit_net.amount() * line.vat_rate / Decimal::ONE_HUNDRED);
-            let base = if vat_treatment == "regular" {
-                line.unit_net.amount()
-            } else {
-                line.unit_net.amount() + unit_vat
-            };
-            for _ in 0..line.quantity {
-                bases.push(base);
-                units.push((li, unit_vat));
-            }
-        }
-        let extra = shipping.amount() - discount.amount();
-        let shares = allocate(&bases, extra, minor);
-        let mut lines = Vec::new();
-        let mut total_cost = Decimal::ZERO;
-        let mut k = 0;
-        let purchase_at = start_of(date);
-        sql::set_event_context(
-            &mut tx,
-            &EventContext {
-                reason: Some(format!(
-                    "bought{}",
-                    req.invoice
-                        .as_deref()
-                        .map(|i| format!(" on invoice {}", i.trim()))
-                        .unwrap_or_default()
-                )),
-                at: Some(purchase_at),
-                ..EventContext::default()
-            },
-        )
-        .await?;
-        for (li, line) in resolved.into_iter().enumerate() {
-            let product_created = line.product.is_none();
-            let product = match line.product {
-                Some(p) => p,
-                None => sql::insert_product(&mut *tx, &line.sku, line.brand_id, category).await?,
-            };
-            let size_id = sql::find_or_insert_size(
-                &mut *tx,
-                &NewSize {
-                    brand_id: line.brand_id,
-                    category_id: category,
-                    cohort: &line.size.cohort,
-                    region: &line.size.region,
-                    value: &line.size.value,
-                    parsed: line.size.parsed.as_deref(),
-                    standardized: line.size.standardized,
-                },
-            )
-            .await?;
-            let qty = Decimal::from(line.quantity);
-            let unit_vat = units.get(k).map_or(Decimal::ZERO, |u| u.1);
-            let net = line.unit_net.amount() * qty;
-            let vat = unit_vat * qty;
-            let line_no = i32::try_from(li + 1).map_err(anyhow::Error::new)?;
-            let line_id = sql::insert_purchase_line(
-                &mut *tx,
-                &NewPurchaseLine {
-                    purchase_id,
-                    line_no,
-                    product_id: product,
-                    size_id,
-                    quantity: i32::try_from(line.quantity).map_err(anyhow::Error::new)?,
-                    net,
-                    vat_rate: line.vat_rate,
-                    vat,
-                    gross: net + vat,
-                },
-            )
-            .await?;
-            let mut pairs = Vec::new();
-            for _ in 0..line.quantity {
-                let cost = bases.get(k).copied().unwrap_or_default()
-                    + shares.get(k).copied().unwrap_or_default();
-                k += 1;
-                let id = sql::insert_pair(
-                    &mut *tx,
-                    &NewPair {
-                        product_id: product,
-                        size_id,
-                        purchase_line_id: line_id,
-                        supplier_id,
-                        supplier_name: req.supplier.as_deref().map(str::trim),
-                        net: line.unit_net.amount(),
-                        vat: unit_vat,
-                        gross: line.unit_net.amount() + unit_vat,
-                        vat_rate: line.vat_rate,
-                        cost_basis: cost,
-                        currency: currency.code(),
-                        purchase_date: purchase_at,
-                        state: InventoryState::Incoming.label(),
-                    },
-                )
-                .await?;
-                total_cost += cost;
-                pairs.push(PairCost {
-                    id,
-                    cost_basis: cost,
-                });
-            }
-            lines.push(PurchaseLineReport {
-                line_no,
-                sku: line.sku,
-                brand: line.brand_name.or(line.brand_slug.map(str::to_owned)),
-                product_created,
-                size: line
-                    .size
-                    .parsed
-                    .clone()
-                    .unwrap_or_else(|| line.size_text.clone()),
-                quantity: line.quantity,
-                net,
-                vat_rate: line.vat_rate,
-                vat,
-                gross: net + vat,
-                pairs,
-            });
-        }
+        let report = purchase_write(&mut tx, req).await?;
         tx.commit().await?;
-        Ok(PurchaseReport {
-            purchase_id,
-            supplier: req.supplier.clone(),
-            invoice: req.invoice.clone(),
-            date: date.to_string(),
-            currency: currency.code().to_owned(),
-            vat_treatment,
-            shipping: shipping.amount(),
-            discount: discount.amount(),
-            lines,
-            total_cost,
-        })
+        Ok(report)
     }
 
     /// Pairs, filtered by state (a label, `unknown` or `in_stock`), SKU and minimum age.
@@ -1256,6 +1003,269 @@ pub fn fees_quote(
         date,
     )
     .map_err(invalid)
+}
+
+/// Writes an invoice in the caller's transaction (`purchase_add`, and the purchase-list
+/// importer, which writes many in one): everything is validated before anything is written.
+pub(crate) async fn purchase_write(
+    tx: &mut sqlx::PgConnection,
+    req: &PurchaseRequest,
+) -> Result<PurchaseReport, LedgerError> {
+    let currency = parse_currency("currency", req.currency.as_deref().unwrap_or("EUR"))?;
+    let shipping = match &req.shipping {
+        Some(s) => parse_amount("shipping", s, currency)?,
+        None => Money::zero(currency),
+    };
+    let discount = match &req.discount {
+        Some(s) => parse_amount("discount", s, currency)?,
+        None => Money::zero(currency),
+    };
+    if req.lines.is_empty() {
+        return Err(invalid("lines: a purchase needs at least one line"));
+    }
+    let date = req.date.unwrap_or_else(|| Utc::now().date_naive());
+    let category = sql::category_id(&mut *tx, "sneakers")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the category `sneakers` is missing"))?;
+
+    // Validate every line before writing anything.
+    let mut resolved = Vec::new();
+    for (i, line) in req.lines.iter().enumerate() {
+        let n = i + 1;
+        let field = |f: &str| {
+            if req.lines.len() == 1 {
+                f.to_owned()
+            } else {
+                format!("line {n} {f}")
+            }
+        };
+        if line.quantity == 0 || line.quantity > 1000 {
+            return Err(LedgerError::Invalid(format!(
+                "{}: {} is not a quantity (1 to 1000)",
+                field("qty"),
+                line.quantity
+            )));
+        }
+        let sku = line.sku.trim().to_owned();
+        if sku.is_empty() {
+            return Err(LedgerError::Invalid(format!(
+                "{}: no SKU given",
+                field("sku")
+            )));
+        }
+        let found = soleflip_db::integration::find_product_by_sku(&mut *tx, &sku).await?;
+        let (product, brand_slug, brand_id, brand_name) = match found {
+            Some(p) => {
+                let slug = p
+                    .brand_slug
+                    .as_deref()
+                    .and_then(soleflip_domain::sizes::BrandFamily::from_name)
+                    .map(|f| f.slug());
+                (Some(p.id), slug, p.brand_id, p.brand_name)
+            }
+            None => {
+                let Some(slug) = brand_of_style_code(&sku) else {
+                    return Err(LedgerError::Invalid(format!(
+                        "{}: `{sku}` is not a known product and not a style code SoleFlip \
+                         recognises (e.g. DD1391-100, GW2871, M990GL6, 1201A789-020)",
+                        field("sku")
+                    )));
+                };
+                let id = sql::brand_id(&mut *tx, slug).await?;
+                (None, Some(slug), id, Some(slug.to_owned()))
+            }
+        };
+        let size = read_size(&line.size, brand_slug, brand_name.as_deref()).map_err(|e| {
+            LedgerError::Invalid(format!(
+                "{}{}",
+                if req.lines.len() == 1 {
+                    String::new()
+                } else {
+                    format!("line {n} ")
+                },
+                e
+            ))
+        })?;
+        let unit_net = parse_amount(&field("price"), &line.price, currency)?;
+        let vat_rate = match &line.vat_rate {
+            Some(r) => parse_rate(&field("vat-rate"), r)?,
+            None => Decimal::ZERO,
+        };
+        resolved.push(ResolvedLine {
+            sku,
+            product,
+            brand_slug,
+            brand_id,
+            brand_name,
+            size_text: line.size.trim().to_owned(),
+            size,
+            unit_net,
+            vat_rate,
+            quantity: line.quantity,
+        });
+    }
+    let supplier_id = match &req.supplier {
+        Some(s) => sql::supplier_id(&mut *tx, s.trim()).await?,
+        None => None,
+    };
+    let vat_treatment = if resolved.iter().any(|l| !l.vat_rate.is_zero()) {
+        "regular"
+    } else {
+        "margin"
+    };
+    let minor = currency.minor_units();
+    let purchase_id = sql::insert_purchase(
+        &mut *tx,
+        &NewPurchase {
+            supplier_id,
+            supplier_name: req.supplier.as_deref().map(str::trim),
+            invoice_number: req.invoice.as_deref().map(str::trim),
+            invoice_date: date,
+            currency: currency.code(),
+            vat_treatment,
+            shipping: shipping.amount(),
+            discount: discount.amount(),
+        },
+    )
+    .await?;
+
+    // Each pair's base: its unit net (regular VAT: the input VAT is reclaimed) or its unit
+    // gross (margin scheme: no VAT to reclaim); shipping − discount shared over the bases.
+    let mut bases = Vec::new();
+    let mut units = Vec::new();
+    for (li, line) in resolved.iter().enumerate() {
+        let unit_vat =
+            currency.round(line.unit_net.amount() * line.vat_rate / Decimal::ONE_HUNDRED);
+        let base = if vat_treatment == "regular" {
+            line.unit_net.amount()
+        } else {
+            line.unit_net.amount() + unit_vat
+        };
+        for _ in 0..line.quantity {
+            bases.push(base);
+            units.push((li, unit_vat));
+        }
+    }
+    let extra = shipping.amount() - discount.amount();
+    let shares = allocate(&bases, extra, minor);
+    let mut lines = Vec::new();
+    let mut total_cost = Decimal::ZERO;
+    let mut k = 0;
+    let purchase_at = start_of(date);
+    sql::set_event_context(
+        &mut *tx,
+        &EventContext {
+            reason: Some(format!(
+                "bought{}",
+                req.invoice
+                    .as_deref()
+                    .map(|i| format!(" on invoice {}", i.trim()))
+                    .unwrap_or_default()
+            )),
+            at: Some(purchase_at),
+            ..EventContext::default()
+        },
+    )
+    .await?;
+    for (li, line) in resolved.into_iter().enumerate() {
+        let product_created = line.product.is_none();
+        let product = match line.product {
+            Some(p) => p,
+            None => sql::insert_product(&mut *tx, &line.sku, line.brand_id, category).await?,
+        };
+        let size_id = sql::find_or_insert_size(
+            &mut *tx,
+            &NewSize {
+                brand_id: line.brand_id,
+                category_id: category,
+                cohort: &line.size.cohort,
+                region: &line.size.region,
+                value: &line.size.value,
+                parsed: line.size.parsed.as_deref(),
+                standardized: line.size.standardized,
+            },
+        )
+        .await?;
+        let qty = Decimal::from(line.quantity);
+        let unit_vat = units.get(k).map_or(Decimal::ZERO, |u| u.1);
+        let net = line.unit_net.amount() * qty;
+        let vat = unit_vat * qty;
+        let line_no = i32::try_from(li + 1).map_err(anyhow::Error::new)?;
+        let line_id = sql::insert_purchase_line(
+            &mut *tx,
+            &NewPurchaseLine {
+                purchase_id,
+                line_no,
+                product_id: product,
+                size_id,
+                quantity: i32::try_from(line.quantity).map_err(anyhow::Error::new)?,
+                net,
+                vat_rate: line.vat_rate,
+                vat,
+                gross: net + vat,
+            },
+        )
+        .await?;
+        let mut pairs = Vec::new();
+        for _ in 0..line.quantity {
+            let cost = bases.get(k).copied().unwrap_or_default()
+                + shares.get(k).copied().unwrap_or_default();
+            k += 1;
+            let id = sql::insert_pair(
+                &mut *tx,
+                &NewPair {
+                    product_id: product,
+                    size_id,
+                    purchase_line_id: line_id,
+                    supplier_id,
+                    supplier_name: req.supplier.as_deref().map(str::trim),
+                    net: line.unit_net.amount(),
+                    vat: unit_vat,
+                    gross: line.unit_net.amount() + unit_vat,
+                    vat_rate: line.vat_rate,
+                    cost_basis: cost,
+                    currency: currency.code(),
+                    purchase_date: purchase_at,
+                    state: InventoryState::Incoming.label(),
+                },
+            )
+            .await?;
+            total_cost += cost;
+            pairs.push(PairCost {
+                id,
+                cost_basis: cost,
+            });
+        }
+        lines.push(PurchaseLineReport {
+            line_no,
+            sku: line.sku,
+            brand: line.brand_name.or(line.brand_slug.map(str::to_owned)),
+            product_created,
+            size: line
+                .size
+                .parsed
+                .clone()
+                .unwrap_or_else(|| line.size_text.clone()),
+            quantity: line.quantity,
+            net,
+            vat_rate: line.vat_rate,
+            vat,
+            gross: net + vat,
+            pairs,
+        });
+    }
+    Ok(PurchaseReport {
+        purchase_id,
+        supplier: req.supplier.clone(),
+        invoice: req.invoice.clone(),
+        date: date.to_string(),
+        currency: currency.code().to_owned(),
+        vat_treatment,
+        shipping: shipping.amount(),
+        discount: discount.amount(),
+        lines,
+        total_cost,
+    })
 }
 
 #[cfg(test)]

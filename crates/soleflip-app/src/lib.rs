@@ -15,6 +15,7 @@ pub mod db;
 pub mod docs;
 pub mod error;
 pub mod health;
+pub mod imports;
 pub mod ledger;
 pub mod pg;
 pub mod prices;

@@ -331,7 +331,7 @@ pub async fn events(db: impl PgExecutor<'_>, id: Uuid) -> Result<Vec<EventRow>, 
                 from_state::text as from_state, to_state::text as to_state, reason, user_id, \
                 order_id, listing_id, legacy_status \
          from products.inventory_events where inventory_id = $1 \
-         order by occurred_at, from_state nulls first, id",
+         order by occurred_at, from_state nulls first, seq",
     )
     .bind(id)
     .fetch_all(db)

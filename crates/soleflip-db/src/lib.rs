@@ -12,6 +12,7 @@ pub mod adopt;
 pub mod auth;
 pub mod docs;
 pub mod health;
+pub mod imports;
 pub mod integration;
 pub mod invariants;
 pub mod ledger;

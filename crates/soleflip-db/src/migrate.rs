@@ -68,6 +68,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "auth_sessions",
         sql: include_str!("../../../migrations/0007_auth_sessions.sql"),
     },
+    Migration {
+        version: 8,
+        name: "imports",
+        sql: include_str!("../../../migrations/0008_imports.sql"),
+    },
 ];
 
 /// The newest version this binary knows.
