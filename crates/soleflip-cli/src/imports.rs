@@ -37,6 +37,7 @@ pub struct FileArgs {
     /// Read, check and merge everything, report, then roll it all back
     #[arg(long)]
     pub dry_run: bool,
+    /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
