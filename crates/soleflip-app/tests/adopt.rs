@@ -171,7 +171,14 @@ async fn adopted_and_migrated_equals_fresh_in_structure_and_keeps_every_row() {
                 "purchase_line_id",
                 "cost_basis",
                 "currency",
+                // migration 8: the import run that created a pair
+                "import_batch_id",
             ],
+        ),
+        // Migration 8 records a run's file and report.
+        (
+            "integration.import_batches",
+            &["file_name", "file_sha256", "summary", "dry_run"],
         ),
         // Migration 6 gives an order its pair, listing, currency and payout.
         (
@@ -182,6 +189,10 @@ async fn adopted_and_migrated_equals_fresh_in_structure_and_keeps_every_row() {
                 "currency",
                 "payout",
                 "payout_flagged",
+                // migration 8: the natural key (from stockx_order_number or external_id) and
+                // the import run
+                "order_number",
+                "import_batch_id",
             ],
         ),
         (

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
 use soleflip_app::imports::{
-    AliasOptions, PriceUnit, Progress, PurchaseImportReport, RejectedLine, SalesImportReport,
+    AliasOptions, PriceUnit, Progress, PurchaseImportReport, RejectedLine, SaleSums,
+    SalesImportReport,
 };
 use soleflip_app::App;
 
@@ -183,27 +184,37 @@ fn render_sales(r: &SalesImportReport) -> String {
          products",
         r.pairs_matched, r.pairs_created_cost_unknown, r.products_created
     );
-    for (title, sums) in [
-        ("imported now", &r.imported_sums),
-        ("whole file", &r.file_sums),
-    ] {
-        for s in sums {
-            let _ = writeln!(
-                out,
-                "{title} ({} orders, {}): sale price {}  transaction fee {}  payment processing \
-                 {}  shipping {}  minimum fee (unreported) {}  cash-out {}  other {}  payout {}",
-                s.orders,
-                s.currency,
-                s.sale_price,
-                s.transaction_fee,
-                s.payment_processing,
-                s.shipping,
-                s.minimum_fee_topup,
-                s.cash_out,
-                s.other,
-                s.payout
-            );
+    for file in &r.file_sums {
+        let zero = SaleSums::default();
+        let now = r
+            .imported_sums
+            .iter()
+            .find(|s| s.currency == file.currency)
+            .unwrap_or(&zero);
+        let _ = writeln!(
+            out,
+            "\n{:<28}{:>14}{:>14}",
+            file.currency, "imported now", "whole file"
+        );
+        let rows: [(&str, fn(&SaleSums) -> String); 9] = [
+            ("orders", |s| s.orders.to_string()),
+            ("sale price", |s| s.sale_price.to_string()),
+            ("transaction fee", |s| s.transaction_fee.to_string()),
+            ("payment processing", |s| s.payment_processing.to_string()),
+            ("shipping", |s| s.shipping.to_string()),
+            ("minimum fee (unreported)", |s| {
+                s.minimum_fee_topup.to_string()
+            }),
+            ("cash-out", |s| s.cash_out.to_string()),
+            ("other (derived)", |s| s.other.to_string()),
+            ("payout", |s| s.payout.to_string()),
+        ];
+        for (label, value) in rows {
+            let _ = writeln!(out, "{label:<28}{:>14}{:>14}", value(now), value(file));
         }
+    }
+    if !r.file_sums.is_empty() {
+        out.push('\n');
     }
     for n in &r.notes {
         let _ = writeln!(out, "note: {n}");

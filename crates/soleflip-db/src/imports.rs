@@ -248,6 +248,15 @@ pub async fn complete_batch(
     .map(|_| ())
 }
 
+/// Runs the deferred checks now (the balance of every order of the batch), so that a dry run,
+/// which is rolled back instead of committed, is checked as a real run would be.
+pub async fn check_deferred(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("set constraints all immediate")
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
 /// Serializes importers: one import writes the ledger at a time (a second one waits), so two
 /// runs cannot both match the same pair or both create the same order.
 pub async fn lock_imports(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
@@ -341,7 +350,7 @@ pub async fn merge_sales(
 }
 
 /// Sums of the sales imported by the run, per currency (for the report).
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct SaleSums {
     pub currency: String,
     pub orders: i64,

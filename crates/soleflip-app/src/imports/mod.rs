@@ -285,6 +285,7 @@ impl App {
         };
         let json = serde_json::to_value(&report).map_err(anyhow::Error::new)?;
         sql::complete_batch(&mut *tx, batch, summary.rows as i64, &json).await?;
+        sql::check_deferred(&mut tx).await?;
         if dry_run {
             tx.rollback().await?;
         } else {
