@@ -158,6 +158,9 @@ fn rejected_lines(out: &mut String, shown: &[RejectedLine], total: u64) {
     }
 }
 
+/// One row of the sums table: how to read it from a currency's sums.
+type Column = fn(&SaleSums) -> String;
+
 fn render_sales(r: &SalesImportReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -196,7 +199,7 @@ fn render_sales(r: &SalesImportReport) -> String {
             "\n{:<28}{:>14}{:>14}",
             file.currency, "imported now", "whole file"
         );
-        let rows: [(&str, fn(&SaleSums) -> String); 9] = [
+        let rows: [(&str, Column); 9] = [
             ("orders", |s| s.orders.to_string()),
             ("sale price", |s| s.sale_price.to_string()),
             ("transaction fee", |s| s.transaction_fee.to_string()),
