@@ -7,7 +7,7 @@
 use sqlx::postgres::{PgConnection, PgCopyIn};
 use sqlx::types::chrono::{DateTime, Utc};
 use sqlx::types::{Decimal, Uuid};
-use sqlx::PgExecutor;
+use sqlx::{Executor as _, PgExecutor};
 
 /// A fee line of a staged sale, one per kind at most.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -77,8 +77,7 @@ const STAGE_COLUMNS: &str = "line_no, rejected, order_number, sold_at, payout_at
 
 /// Creates the run's staging tables (dropped at commit or rollback).
 pub async fn create_sales_stage(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-    sqlx::raw_sql(include_str!("imports/stage.sql"))
-        .execute(conn)
+    conn.execute(include_str!("imports/stage.sql"))
         .await
         .map(|_| ())
 }
@@ -332,12 +331,12 @@ pub async fn start_merge(
 /// hears each step's name before it runs.
 pub async fn merge_sales(
     conn: &mut PgConnection,
-    mut progress: impl FnMut(&str),
+    progress: &(dyn Fn(&'static str) + Send + Sync),
 ) -> Result<MergeCounts, sqlx::Error> {
     let mut products_created = 0;
     for (name, sql) in MERGE_STEPS.iter().copied() {
         progress(name);
-        let done = sqlx::raw_sql(sql).execute(&mut *conn).await?;
+        let done = conn.execute(sql).await?;
         if name == "new products" {
             products_created = i64::try_from(done.rows_affected()).unwrap_or(i64::MAX);
         }

@@ -36,7 +36,7 @@ pub struct Envelope {
     pub error: ErrorBody,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// The app layer's stable code word (`invalid_input`, `not_found`, `unauthenticated`, ...).
     pub code: String,

@@ -6,6 +6,7 @@
 //! size limit, and security headers on every response.
 
 pub mod error;
+pub mod imports;
 pub mod openapi;
 pub mod routes;
 
@@ -36,6 +37,8 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub struct Limits {
     /// Largest request body accepted (413 beyond).
     pub body_bytes: usize,
+    /// Largest file an import upload may carry (413 beyond).
+    pub upload_bytes: usize,
     /// Longest a request may take (408 beyond).
     pub timeout: Duration,
 }
@@ -44,6 +47,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             body_bytes: 1024 * 1024,
+            upload_bytes: imports::UPLOAD_LIMIT,
             timeout: Duration::from_secs(30),
         }
     }
@@ -53,6 +57,8 @@ impl Default for Limits {
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub app: Arc<App>,
+    /// The import jobs started through the API.
+    pub jobs: imports::Jobs,
 }
 
 /// The strict content security policy of every response: the API serves JSON only.
@@ -60,10 +66,18 @@ const CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; 
 
 /// The whole router, with its middleware.
 pub fn router(app: Arc<App>, limits: Limits) -> Router {
-    let state = AppState { app };
+    let state = AppState {
+        app,
+        jobs: imports::Jobs::default(),
+    };
     let request_id = HeaderName::from_static("x-request-id");
     let mut api = Router::new();
     for (_, path, handler) in routes::handlers() {
+        let handler = if path == imports::UPLOAD_PATH {
+            handler.layer(DefaultBodyLimit::max(limits.upload_bytes))
+        } else {
+            handler
+        };
         api = api.route(path, handler);
     }
     let api = api.route_layer(axum::middleware::from_fn_with_state(

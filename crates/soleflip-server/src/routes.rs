@@ -49,6 +49,9 @@ pub const ACCESS: &[(&str, &str, Access, &str)] = &[
     ("POST", "/api/v1/listings", USER, "List a pair on a platform"),
     ("POST", "/api/v1/listings/{id}/end", USER, "End a listing"),
     ("POST", "/api/v1/sales", USER, "Record a sale with its fee lines and payout"),
+    ("POST", "/api/v1/imports/{kind}", USER, "Upload a StockX report, Alias export or purchase list to import (multipart field `file`); 202 with the job"),
+    ("GET", "/api/v1/imports/jobs/{id}", USER, "An import job's progress, and its report when done"),
+    ("GET", "/api/v1/imports/jobs/{id}/events", USER, "An import job's progress as server-sent events"),
     ("GET", "/api/v1/users", ADMIN, "Every user with role and state"),
     ("POST", "/api/v1/users", ADMIN, "Add a user with a role"),
     ("POST", "/api/v1/users/{name}/disable", ADMIN, "Disable a user; revokes their sessions"),
@@ -92,6 +95,21 @@ pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/api/v1/listings", post(listing_add)),
         (Method::POST, "/api/v1/listings/{id}/end", post(listing_end)),
         (Method::POST, "/api/v1/sales", post(sale_record)),
+        (
+            Method::POST,
+            "/api/v1/imports/{kind}",
+            post(crate::imports::upload),
+        ),
+        (
+            Method::GET,
+            "/api/v1/imports/jobs/{id}",
+            get(crate::imports::status),
+        ),
+        (
+            Method::GET,
+            "/api/v1/imports/jobs/{id}/events",
+            get(crate::imports::events),
+        ),
         (Method::GET, "/api/v1/users", get(user_list)),
         (Method::POST, "/api/v1/users", post(user_add)),
         (
@@ -123,7 +141,7 @@ pub struct Caller {
 }
 
 impl Caller {
-    fn actor(&self) -> Actor {
+    pub(crate) fn actor(&self) -> Actor {
         Actor::of(&self.principal, Some(self.client.clone()))
     }
 }

@@ -119,13 +119,14 @@ fn display_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
-/// A parser of one sales format: reads the file and sends staged lines (in chunks) down
-/// `out`; returns the rows read, the file's SHA-256 and notes.
+/// A parser of one sales format: reads the file and sends staged lines (in chunks) down the
+/// channel, reporting progress; returns the rows read, the file's SHA-256 and notes. It runs
+/// on a blocking thread, so it owns what it is given.
 type SalesReader = Box<
     dyn FnOnce(
-            &Path,
-            &mpsc::Sender<Vec<StagedSale>>,
-            &(dyn Fn(Progress) + Send + Sync),
+            PathBuf,
+            mpsc::Sender<Vec<StagedSale>>,
+            Box<dyn Fn(Progress) + Send + Sync>,
         ) -> Result<read::ReadSummary, ImportError>
         + Send,
 >;
@@ -144,7 +145,7 @@ impl App {
             "stockx",
             path,
             dry_run,
-            Box::new(stockx::read),
+            Box::new(|path, out, progress| stockx::read(&path, &out, &*progress)),
             progress,
         )
         .await
@@ -165,7 +166,7 @@ impl App {
             "alias",
             path,
             dry_run,
-            Box::new(move |p, out, prog| alias::read(p, &plan, out, prog)),
+            Box::new(move |path, out, progress| alias::read(&path, &plan, &out, &*progress)),
             progress,
         )
         .await
@@ -191,31 +192,21 @@ impl App {
         let (tx_lines, mut rx_lines) = mpsc::channel::<Vec<StagedSale>>(4);
         let owned: PathBuf = path.to_path_buf();
         let (tx_progress, mut rx_progress) = mpsc::unbounded_channel::<Progress>();
-        let reading = tokio::task::spawn_blocking(move || {
-            let send = move |p: Progress| {
-                let _ = tx_progress.send(p);
-            };
-            reader(&owned, &tx_lines, &send)
+        let send = Box::new(move |p: Progress| {
+            let _ = tx_progress.send(p);
         });
+        let reading = tokio::task::spawn_blocking(move || reader(owned, tx_lines, send));
         let mut copy = SalesCopy::begin(&mut tx).await?;
         let mut copy_failed = None;
-        loop {
-            tokio::select! {
-                chunk = rx_lines.recv() => match chunk {
-                    Some(lines) => {
-                        for line in &lines {
-                            if let Err(e) = copy.push(line).await {
-                                copy_failed = Some(e);
-                                break;
-                            }
-                        }
-                        if copy_failed.is_some() {
-                            break;
-                        }
-                    }
-                    None => break,
-                },
-                Some(p) = rx_progress.recv() => progress(p),
+        'chunks: while let Some(lines) = rx_lines.recv().await {
+            while let Ok(p) = rx_progress.try_recv() {
+                progress(p);
+            }
+            for line in lines {
+                if let Err(e) = copy.push(&line).await {
+                    copy_failed = Some(e);
+                    break 'chunks;
+                }
             }
         }
         drop(rx_lines);
@@ -247,22 +238,8 @@ impl App {
             )
             .into());
         }
-        let counts = sql::merge_sales(&mut tx, |step| {
-            progress(Progress::Merge(match step {
-                "index" => "index",
-                "duplicates" => "duplicates",
-                "present" => "present",
-                "products" => "products",
-                "new products" => "new products",
-                "sizes" => "sizes",
-                "stock" => "stock",
-                "new pairs" => "new pairs",
-                "orders" => "orders",
-                "fee lines" => "fee lines",
-                _ => "moves",
-            }))
-        })
-        .await?;
+        let merge_progress = |step: &'static str| progress(Progress::Merge(step));
+        let counts = sql::merge_sales(&mut tx, &merge_progress).await?;
         sql::record_lines(&mut tx, batch).await?;
         let report = SalesImportReport {
             kind,

@@ -1,0 +1,330 @@
+//! Imports over HTTP: a file uploaded (multipart, size-limited, streamed to a private temporary
+//! file), imported by the same use case as the CLI in a background job, whose state is polled
+//! (`GET /api/v1/imports/jobs/{id}`) or followed as server-sent events (`…/events`). The job
+//! is one transaction like the CLI's: it commits whole or not at all, also when the server
+//! stops during it.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Extension, Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+use soleflip_app::auth::Outcome;
+use soleflip_app::imports::{AliasOptions, Progress};
+use soleflip_app::{code_of, Code};
+use tokio::io::AsyncWriteExt;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ErrorBody};
+use crate::routes::Caller;
+use crate::AppState;
+
+/// The largest file an upload may carry (a year of StockX sales is about 2 MB; a large AWIN
+/// feed a few hundred).
+pub const UPLOAD_LIMIT: usize = 512 * 1024 * 1024;
+
+/// The upload route, which gets `Limits::upload_bytes` instead of the body limit of the others.
+pub const UPLOAD_PATH: &str = "/api/v1/imports/{kind}";
+
+/// How many finished jobs are kept for polling (the oldest go first).
+const KEEP_FINISHED: usize = 200;
+
+/// What an import job is doing, as polled or streamed.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct JobState {
+    pub id: Uuid,
+    /// `stockx-sales`, `alias-sales` or `purchases`.
+    pub kind: String,
+    pub file: String,
+    /// `running`, `done` or `failed`.
+    pub status: &'static str,
+    pub bytes_read: u64,
+    pub bytes_total: u64,
+    pub lines_read: u64,
+    /// The merge step running, once the file is read.
+    pub step: Option<&'static str>,
+    /// The importer's report (the CLI's `--format json`), when done.
+    #[schema(value_type = Object)]
+    pub report: Option<serde_json::Value>,
+    /// Why it failed (the error envelope's body), when failed.
+    pub error: Option<ErrorBody>,
+}
+
+/// The running and recently finished jobs of this server.
+#[derive(Debug, Clone, Default)]
+pub struct Jobs {
+    inner: Arc<Mutex<JobMap>>,
+}
+
+#[derive(Debug, Default)]
+struct JobMap {
+    jobs: HashMap<Uuid, watch::Receiver<JobState>>,
+    order: Vec<Uuid>,
+}
+
+impl Jobs {
+    fn add(&self, id: Uuid, rx: watch::Receiver<JobState>) {
+        if let Ok(mut map) = self.inner.lock() {
+            map.jobs.insert(id, rx);
+            map.order.push(id);
+            if map.order.len() > KEEP_FINISHED {
+                let finished: Vec<Uuid> = map
+                    .order
+                    .iter()
+                    .copied()
+                    .filter(|j| {
+                        map.jobs
+                            .get(j)
+                            .is_some_and(|rx| rx.borrow().status != "running")
+                    })
+                    .take(map.order.len() - KEEP_FINISHED)
+                    .collect();
+                for j in finished {
+                    map.jobs.remove(&j);
+                    map.order.retain(|o| *o != j);
+                }
+            }
+        }
+    }
+
+    fn get(&self, id: Uuid) -> Option<watch::Receiver<JobState>> {
+        self.inner
+            .lock()
+            .ok()
+            .and_then(|m| m.jobs.get(&id).cloned())
+    }
+}
+
+fn not_found(id: Uuid) -> ApiError {
+    ApiError::new(Code::NotFound, format!("no import job {id}"))
+}
+
+fn job_id(text: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(text)
+        .map_err(|_| ApiError::new(Code::InvalidInput, format!("id: {text:?} is not a job id")))
+}
+
+/// The form fields of an upload besides the file.
+#[derive(Debug, Default)]
+struct Fields {
+    dry_run: bool,
+    region: Option<String>,
+    level: Option<String>,
+    price_unit: Option<String>,
+}
+
+/// `POST /api/v1/imports/{kind}`: the multipart field `file`, and `dry_run`, and for Alias
+/// `region`, `level`, `price_unit`. Answers 202 with the job.
+pub async fn upload(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(kind): Path<String>,
+    mut form: Multipart,
+) -> Result<Response, ApiError> {
+    if !["stockx-sales", "alias-sales", "purchases"].contains(&kind.as_str()) {
+        return Err(ApiError::new(
+            Code::NotFound,
+            format!("kind: {kind:?} is not an import (stockx-sales, alias-sales, purchases)"),
+        ));
+    }
+    let dir = tempfile::tempdir().map_err(ApiError::from_app)?;
+    let mut file: Option<(String, PathBuf)> = None;
+    let mut fields = Fields::default();
+    let bad_form = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                Code::TooLarge,
+                "file: larger than this server's upload limit".to_owned(),
+            )
+        } else {
+            ApiError::new(Code::InvalidInput, format!("the upload: {}", e.body_text()))
+        }
+    };
+    while let Some(mut field) = form.next_field().await.map_err(bad_form)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let original = field
+                .file_name()
+                .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).to_owned())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| "upload.csv".to_owned());
+            let path = dir.path().join(&original);
+            let mut out = tokio::fs::File::create(&path)
+                .await
+                .map_err(ApiError::from_app)?;
+            while let Some(chunk) = field.chunk().await.map_err(bad_form)? {
+                out.write_all(&chunk).await.map_err(ApiError::from_app)?;
+            }
+            out.flush().await.map_err(ApiError::from_app)?;
+            file = Some((original, path));
+        } else {
+            let value = field.text().await.map_err(bad_form)?;
+            let value = value.trim().to_owned();
+            match name.as_str() {
+                "dry_run" => fields.dry_run = matches!(value.as_str(), "true" | "1" | "on"),
+                "region" => fields.region = Some(value),
+                "level" => fields.level = Some(value),
+                "price_unit" => fields.price_unit = Some(value),
+                other => {
+                    return Err(ApiError::new(
+                        Code::InvalidInput,
+                        format!("{other}: not a field of an import upload"),
+                    ))
+                }
+            }
+        }
+    }
+    let Some((name, path)) = file else {
+        return Err(ApiError::new(
+            Code::InvalidInput,
+            "file: missing (send the file as the multipart field `file`)",
+        ));
+    };
+    let price_unit = fields
+        .price_unit
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|e: String| ApiError::new(Code::InvalidInput, e))?;
+    let id = Uuid::new_v4();
+    let start = JobState {
+        id,
+        kind: kind.clone(),
+        file: name.clone(),
+        status: "running",
+        bytes_read: 0,
+        bytes_total: 0,
+        lines_read: 0,
+        step: None,
+        report: None,
+        error: None,
+    };
+    let (tx, rx) = watch::channel(start.clone());
+    state.jobs.add(id, rx);
+    let app = state.app.clone();
+    let actor = caller.actor();
+    tokio::spawn(async move {
+        let _keep = dir;
+        let progress = |p: Progress| {
+            tx.send_modify(|s| match p {
+                Progress::Read {
+                    bytes,
+                    total,
+                    lines,
+                } => {
+                    s.bytes_read = bytes;
+                    s.bytes_total = total;
+                    s.lines_read = lines;
+                }
+                Progress::Merge(step) => s.step = Some(step),
+            });
+        };
+        let result = match kind.as_str() {
+            "stockx-sales" => app
+                .import_stockx_sales(&path, fields.dry_run, &progress)
+                .await
+                .map(to_json),
+            "alias-sales" => {
+                let options = AliasOptions {
+                    region: fields.region,
+                    level: fields.level,
+                    price_unit,
+                };
+                app.import_alias_sales(&path, &options, fields.dry_run, &progress)
+                    .await
+                    .map(to_json)
+            }
+            _ => app
+                .import_purchases(&path, fields.dry_run, &progress)
+                .await
+                .map(to_json),
+        };
+        let outcome = Outcome::of(&result);
+        let detail = result.as_ref().err().map(|e| code_of(e).as_str());
+        let _ = app
+            .audit(
+                &actor,
+                &format!("import {kind}"),
+                Some(&name),
+                outcome,
+                detail,
+            )
+            .await;
+        tx.send_modify(|s| match result {
+            Ok(report) => {
+                s.status = "done";
+                s.step = None;
+                s.report = Some(report);
+            }
+            Err(e) => {
+                s.status = "failed";
+                let api = ApiError::from_app(e);
+                s.error = Some(ErrorBody {
+                    code: api.code.as_str().to_owned(),
+                    message: api.message,
+                });
+            }
+        });
+    });
+    Ok((StatusCode::ACCEPTED, Json(start)).into_response())
+}
+
+/// An importer's report as JSON (the CLI's `--format json`).
+fn to_json<T: Serialize>(report: T) -> serde_json::Value {
+    serde_json::to_value(report).unwrap_or(serde_json::Value::Null)
+}
+
+/// `GET /api/v1/imports/jobs/{id}`: the job's state now.
+pub async fn status(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = job_id(&id)?;
+    let rx = state.jobs.get(id).ok_or_else(|| not_found(id))?;
+    let now = rx.borrow().clone();
+    Ok(Json(now).into_response())
+}
+
+/// `GET /api/v1/imports/jobs/{id}/events`: server-sent events, one `progress` event per change
+/// (at most ten a second) and a last `done` or `failed` event with the whole state.
+pub async fn events(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = job_id(&id)?;
+    let rx = state.jobs.get(id).ok_or_else(|| not_found(id))?;
+    let stream =
+        futures_util::stream::unfold((rx, false, true), |(mut rx, finished, first)| async move {
+            if finished {
+                return None;
+            }
+            if !first {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if rx.changed().await.is_err() && rx.borrow().status == "running" {
+                    return None;
+                }
+            }
+            let now = rx.borrow_and_update().clone();
+            let name = match now.status {
+                "running" => "progress",
+                other => other,
+            };
+            let done = now.status != "running";
+            let event = Event::default()
+                .event(name)
+                .json_data(&now)
+                .unwrap_or_else(|_| Event::default().event(name));
+            Some((Ok::<_, Infallible>(event), (rx, done, false)))
+        });
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
+}
