@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -20,7 +21,7 @@ use soleflip_app::auth::Outcome;
 use soleflip_app::imports::{AliasOptions, Progress};
 use soleflip_app::{code_of, Code};
 use tokio::io::AsyncWriteExt;
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorBody};
@@ -36,6 +37,45 @@ pub const UPLOAD_PATH: &str = "/api/v1/imports/{kind}";
 
 /// How many finished jobs are kept for polling (the oldest go first).
 const KEEP_FINISHED: usize = 200;
+
+/// Import jobs running in this process, and the signal that the last one ended: a server that
+/// stops lets them finish (each is one transaction and would otherwise be rolled back).
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+static IDLE: Notify = Notify::const_new();
+
+/// The number of import jobs running in this process.
+pub fn running_jobs() -> usize {
+    RUNNING.load(Ordering::SeqCst)
+}
+
+/// Waits until no import job runs in this process.
+pub async fn jobs_finished() {
+    loop {
+        let idle = IDLE.notified();
+        if running_jobs() == 0 {
+            return;
+        }
+        idle.await;
+    }
+}
+
+/// Counts a running job for as long as it lives.
+struct Running;
+
+impl Running {
+    fn start() -> Running {
+        RUNNING.fetch_add(1, Ordering::SeqCst);
+        Running
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if RUNNING.fetch_sub(1, Ordering::SeqCst) == 1 {
+            IDLE.notify_waiters();
+        }
+    }
+}
 
 /// What an import job is doing, as polled or streamed.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -211,7 +251,9 @@ pub async fn upload(
     state.jobs.add(id, rx);
     let app = state.app.clone();
     let actor = caller.actor();
+    let running = Running::start();
     tokio::spawn(async move {
+        let _running = running;
         let _keep = dir;
         let progress = |p: Progress| {
             tx.send_modify(|s| match p {

@@ -137,7 +137,7 @@ pub fn router(app: Arc<App>, limits: Limits) -> Router {
 }
 
 /// Serves `router` on `listener` until `shutdown` completes; then refuses new connections and
-/// lets the requests in flight finish.
+/// lets the requests in flight and the running import jobs finish.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
@@ -148,7 +148,13 @@ pub async fn serve(
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await?;
+    let jobs = imports::running_jobs();
+    if jobs > 0 {
+        tracing::info!("waiting for {jobs} import job(s) to finish");
+        imports::jobs_finished().await;
+    }
+    Ok(())
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

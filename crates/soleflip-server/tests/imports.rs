@@ -201,3 +201,47 @@ async fn an_upload_larger_than_the_limit_is_refused_with_413_in_the_envelope() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "too_large");
 }
+
+#[tokio::test]
+async fn a_server_told_to_stop_during_an_import_lets_the_job_commit_whole() {
+    let db = soleflip_testkit::migrated_db().await;
+    let home = tempfile::tempdir().unwrap();
+    let app = std::sync::Arc::new(soleflip_app::App::new(soleflip_app::AppConfig {
+        home: home.path().to_path_buf(),
+        database: Some(db.target.clone()),
+    }));
+    app.user_add(&Actor::cli(), "seller", Role::User, Some(PW))
+        .await
+        .unwrap();
+    let token = app
+        .token_create(&Actor::cli(), "seller", "test", None)
+        .await
+        .unwrap()
+        .token;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let router = soleflip_server::router(app.clone(), soleflip_server::Limits::default());
+    let server = tokio::spawn(soleflip_server::serve(listener, router, async {
+        let _ = stopped.await;
+    }));
+
+    let form = Form::new().part("file", Part::bytes(stockx_fixture()).file_name("r.csv"));
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/v1/imports/stockx-sales"))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+
+    let mut conn = db.connect().await;
+    let orders: i64 = sqlx::query_scalar("select count(*) from transactions.orders")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(orders, 7, "the job finished before the server stopped");
+}
