@@ -464,3 +464,41 @@ async fn a_german_purchase_list_imports_its_invoices_once() {
         4
     );
 }
+
+#[tokio::test]
+async fn adopted_orders_keep_their_order_number_as_the_natural_key_unless_it_is_ambiguous() {
+    let old = soleflip_testkit::old_system_db().await;
+    let mut conn = old.connect().await;
+    soleflip_testkit::fill_every_table(&mut conn).await;
+    sqlx::raw_sql(
+        "insert into transactions.orders (listing_id, platform_id, stockx_order_number, \
+                                          sale_price, sold_at, notes) \
+         select o.listing_id, o.platform_id, v.number, 100, now(), v.note \
+         from (select listing_id, platform_id from transactions.orders limit 1) o, \
+              (values ('11111111-22222222', 'twice a'), ('11111111-22222222', 'twice b'), \
+                      ('33333333-44444444', 'once')) v(number, note)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let app = app(&old);
+
+    app.db_adopt(false).await.unwrap();
+    app.db_migrate(None).await.unwrap();
+
+    let keys: Vec<(String, Option<String>)> = sqlx::query_as(
+        "select notes, order_number::text from transactions.orders \
+          where notes in ('twice a', 'twice b', 'once') order by notes",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        keys,
+        [
+            ("once".to_owned(), Some("33333333-44444444".to_owned())),
+            ("twice a".to_owned(), None),
+            ("twice b".to_owned(), None),
+        ]
+    );
+}
