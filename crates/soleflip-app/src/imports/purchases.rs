@@ -224,10 +224,11 @@ impl App {
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<PurchaseImportReport, ImportError> {
         read::check_readable(path)?;
-        let first = std::fs::read(path)
-            .ok()
-            .and_then(|b| b.split(|c| *c == b'\n').next().map(<[u8]>::to_vec))
-            .unwrap_or_default();
+        let mut first = Vec::new();
+        if let Ok(file) = std::fs::File::open(path) {
+            let _ =
+                std::io::BufRead::read_until(&mut std::io::BufReader::new(file), b'\n', &mut first);
+        }
         let delimiter = if first.iter().filter(|c| **c == b';').count()
             > first.iter().filter(|c| **c == b',').count()
         {
