@@ -14,10 +14,15 @@
 # (one name each) before every import, untimed; everything else the import creates.
 # Disk: about 4 KB per row in the work directory (mktemp under TMPDIR, default /tmp).
 #
-# Usage: bench/import.sh     (env: ROWS=1000000 RUNS=3 TMPDIR=/tmp)
+# PROFILE=1 also loads auto_explain (analyze, triggers, nested statements) and prints, per
+# statement of the import over 100 ms, its plan's top node, the time of each trigger (foreign
+# keys, lifecycle, events) and of JIT compilation: slower, so not a figure to compare.
+#
+# Usage: bench/import.sh     (env: ROWS=1000000 RUNS=3 TMPDIR=/tmp PROFILE=0)
 . "$(dirname "$0")/common.sh"
 ROWS="${ROWS:-1000000}"
 RUNS="${RUNS:-3}"
+PROFILE="${PROFILE:-0}"
 
 if [ ! -x /usr/bin/time ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -260,6 +265,15 @@ FLOOR="$(url_of postgres)"
 LOG="$home/pg/postgres.log"
 psql -X -q -v ON_ERROR_STOP=1 "$FLOOR" -c "alter system set log_min_duration_statement = 0" \
     -c "select pg_reload_conf()" >/dev/null
+if [ "$PROFILE" = 1 ]; then
+    psql -X -q -v ON_ERROR_STOP=1 "$FLOOR" -c "load 'auto_explain'" \
+        -c "alter system set session_preload_libraries = 'auto_explain'" \
+        -c "alter system set auto_explain.log_min_duration = 100" \
+        -c "alter system set auto_explain.log_analyze = on" \
+        -c "alter system set auto_explain.log_triggers = on" \
+        -c "alter system set auto_explain.log_nested_statements = on" \
+        -c "select pg_reload_conf()" >/dev/null
+fi
 
 cols=$(for i in $(seq 44); do printf 'c%02d text, ' "$i"; done)
 floor_ddl="set client_min_messages = warning; drop table if exists bench_floor; create unlogged table bench_floor (${cols%, }); checkpoint"
@@ -343,6 +357,50 @@ for ms, name in steps:
         print(f"    {ms:10.0f} ms  {100 * ms / total:5.1f} %  {name}")
 print(f"    {total:10.0f} ms  in all {len(steps)} statements")
 '
+    if [ "$PROFILE" = 1 ]; then python3 - "$LOG" "$log_from" <<'PY'
+import glob, os, re, sys
+names = {}
+for path in sorted(glob.glob("crates/soleflip-db/src/imports/**/*.sql", recursive=True)):
+    with open(path) as f:
+        names[f.readline().strip()[:60]] = os.path.relpath(path, "crates/soleflip-db/src/imports")
+log = open(sys.argv[1], encoding="utf-8", errors="replace")
+log.seek(int(sys.argv[2]))
+plans, cur = [], None
+for line in log:
+    m = re.search(r"LOG:  duration: ([0-9.]+) ms  plan:", line)
+    if m:
+        cur = {"ms": float(m.group(1)), "text": None, "top": None, "triggers": [], "jit": 0.0}
+        plans.append(cur)
+        continue
+    if not line.startswith("\t"):
+        cur = None
+    if cur is None:
+        continue
+    t = line.strip()
+    if t.startswith("Query Text:") and cur["text"] is None:
+        cur["text"] = t[len("Query Text:"):].strip()[:70] or "(nested, in a trigger)"
+    elif cur["top"] is None and re.match(r"(->  )?[A-Z].*?  \(cost", t):
+        cur["top"] = re.sub(r"  \(cost.*", "", t)
+    m = re.match(r"Trigger (?:for constraint )?(.*): time=([0-9.]+) calls=([0-9]+)", t)
+    if m:
+        cur["triggers"].append((m.group(1), float(m.group(2)), int(m.group(3))))
+    m = re.search(r"Timing: Generation .* Total ([0-9.]+) ms", t)
+    if m:
+        cur["jit"] += float(m.group(1))
+fk = jit = 0.0
+print("  profile (auto_explain, statements over 100 ms; a nested one is inside the one after it):")
+for p in plans:
+    text = p["text"] or "?"
+    print(f"    {p['ms']:8.0f} ms  {names.get(text[:60], text)}  [{p['top'] or '?'}]")
+    for name, ms, calls in p["triggers"]:
+        print(f"        trigger {name}: {ms:.0f} ms, {calls} calls")
+        fk += ms if name.endswith("_fkey") else 0
+    if p["jit"]:
+        print(f"        JIT compilation: {p['jit']:.0f} ms")
+        jit += p["jit"]
+print(f"  foreign key checks in all: {fk:.0f} ms; JIT compilation in all: {jit:.0f} ms")
+PY
+    fi
 done
 "$SOLEFLIP" --home "$home" pg stop >/dev/null
 
