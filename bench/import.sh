@@ -18,7 +18,9 @@
 # statement of the import over 100 ms, its plan's top node, the time of each trigger (foreign
 # keys, lifecycle, events) and of JIT compilation: slower, so not a figure to compare.
 #
-# Usage: bench/import.sh     (env: ROWS=1000000 RUNS=3 TMPDIR=/tmp PROFILE=0)
+# PROFILE_LOG=FILE keeps the server log of the (last) import there, plans and all.
+#
+# Usage: bench/import.sh     (env: ROWS=1000000 RUNS=3 TMPDIR=/tmp PROFILE=0 PROFILE_LOG=)
 . "$(dirname "$0")/common.sh"
 ROWS="${ROWS:-1000000}"
 RUNS="${RUNS:-3}"
@@ -357,6 +359,7 @@ for ms, name in steps:
         print(f"    {ms:10.0f} ms  {100 * ms / total:5.1f} %  {name}")
 print(f"    {total:10.0f} ms  in all {len(steps)} statements")
 '
+    if [ -n "${PROFILE_LOG:-}" ]; then tail -c +"$((log_from + 1))" "$LOG" > "$PROFILE_LOG"; fi
     if [ "$PROFILE" = 1 ]; then python3 - "$LOG" "$log_from" <<'PY'
 import glob, os, re, sys
 names = {}
