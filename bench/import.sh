@@ -411,7 +411,7 @@ a=$(median "${import[@]}"); b=$(median "${floor[@]}"); m=$(median "${rss[@]}")
 r=$(ratio "$a" "$b")
 verdict=PASS
 awk -v r="$r" 'BEGIN { exit !(r != "n/a" && r <= 3) }' || verdict=FAIL
-[ "$m" -le 200 ] || verdict=FAIL
+awk -v m="$m" 'BEGIN { exit !(m <= 200) }' || verdict=FAIL
 [ -z "$failed" ] || verdict=FAIL
 echo "data: $ROWS rows, $size_mb MB ($(fact no_style_rows) without a style code, $(fact minimum_fee_rows)" \
      "with the unreported minimum fee, $(fact rounding_rows) off by 0.01, $(fact multiline_names)" \
