@@ -8,7 +8,7 @@ cargo build --release --quiet --bin soleflip
 SOLEFLIP="${CARGO_TARGET_DIR:-$PWD/target}/release/soleflip"
 BINDIR="$(pg_bindir)"
 export PATH="$BINDIR:$PATH"
-WORK="$(mktemp -d /tmp/sf-bench.XXXXXX)"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/sf-bench.XXXXXX")"
 chmod 755 "$WORK"
 trap 'cleanup_bench' EXIT
 
