@@ -278,32 +278,25 @@ pub struct MergeCounts {
 }
 
 /// The steps of the merge, in order, named for progress messages (`imports/merge/*.sql`).
-const MERGE_STEPS: [(&str, &str); 13] = [
+const MERGE_STEPS: [(&str, &str); 12] = [
     ("index", include_str!("imports/merge/00_index.sql")),
     (
         "duplicates",
         include_str!("imports/merge/01_duplicates.sql"),
     ),
     ("present", include_str!("imports/merge/02_present.sql")),
-    (
-        "products",
-        include_str!("imports/merge/03_products_found.sql"),
-    ),
+    ("products", include_str!("imports/merge/03_products.sql")),
     (
         "new products",
         include_str!("imports/merge/04_products_created.sql"),
     ),
-    (
-        "products",
-        include_str!("imports/merge/05_products_linked.sql"),
-    ),
-    ("sizes", include_str!("imports/merge/06_sizes.sql")),
-    ("stock", include_str!("imports/merge/07_match.sql")),
-    ("stock", include_str!("imports/merge/08_lock.sql")),
-    ("new pairs", include_str!("imports/merge/09_new_pairs.sql")),
-    ("orders", include_str!("imports/merge/10_orders.sql")),
-    ("fee lines", include_str!("imports/merge/11_fee_lines.sql")),
-    ("moves", include_str!("imports/merge/12_moves.sql")),
+    ("sizes", include_str!("imports/merge/05_sizes.sql")),
+    ("stock", include_str!("imports/merge/06_match.sql")),
+    ("stock", include_str!("imports/merge/07_lock.sql")),
+    ("new pairs", include_str!("imports/merge/08_new_pairs.sql")),
+    ("orders", include_str!("imports/merge/09_orders.sql")),
+    ("fee lines", include_str!("imports/merge/10_fee_lines.sql")),
+    ("moves", include_str!("imports/merge/11_moves.sql")),
 ];
 
 /// Names the run for the merge: its batch, platform (a `core.platforms` slug) and the category

@@ -1,4 +1,5 @@
--- The staging tables of one import run (dropped at the end of its transaction):
+-- The staging tables of one import run (outcome: NULL while a line is on its way in, which it
+-- is when the merge ends; `present` or `rejected` otherwise) (dropped at the end of its transaction):
 -- import_sales holds the report's lines as the importer read them (rejected ones with their
 -- reason), plus what the merge resolves for each (product, size, pair, order);
 -- inventory_event_rows gives the events of the pairs the merge creates or moves their own
@@ -35,10 +36,11 @@ create temp table import_sales (
     outcome        text,
     product_id     uuid,
     size_id        uuid,
-    pair_id        uuid,
+    -- the new pair's id, unless the sale takes a pair in stock (then pair_state is set)
+    pair_id        uuid not null default gen_random_uuid(),
     pair_state     products.inventory_status,
     listing_id     uuid,
-    order_id       uuid
+    order_id       uuid not null default gen_random_uuid()
 ) on commit drop;
 
 create temp table inventory_event_rows (

@@ -1,4 +1,4 @@
--- The sums of the lines imported now ($1 = 'imported') or of every accepted line of the file
+-- The sums of the lines imported now (outcome NULL; $1 = 'imported') or of every accepted line of the file
 -- (imported now or already present), per currency.
 select currency, count(*) as orders,
        coalesce(sum(price), 0.00) as sale_price,
@@ -10,6 +10,6 @@ select currency, count(*) as orders,
        coalesce(sum(f6_amount), 0.00) as other,
        coalesce(sum(payout), 0.00) as payout
   from pg_temp.import_sales
- where outcome = 'imported' or ($1 = 'file' and outcome = 'present')
+ where outcome is null or ($1 = 'file' and outcome = 'present')
  group by currency
  order by currency

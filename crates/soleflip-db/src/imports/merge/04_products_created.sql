@@ -1,10 +1,9 @@
--- A style code the catalog does not know: a new product, named as the report names it, with
--- the brand its style code names.
 insert into products.products (sku, name, brand_id, category_id, style_code)
-select distinct on (s.style) s.style, left(s.item, 255), b.id, r.category_id, s.style
-  from pg_temp.import_sales s
+select distinct on (k.style_key) k.style_key, left(s.item, 255), b.id, r.category_id, k.style_key
+  from pg_temp.import_products k
+  join pg_temp.import_sales s on s.line_no = k.first_line
  cross join pg_temp.import_run r
   left join core.brands b on b.slug = s.brand_slug
- where s.outcome is null and s.product_id is null
- order by s.style, s.line_no
+ where k.product_id is null and k.style_key <> ''
+ order by k.style_key, k.first_line
 on conflict (sku) do nothing

@@ -11,4 +11,4 @@ select s.order_id, f.kind, f.amount, s.currency, f.source, f.rate, f.schedule_ro
         ('cash_out', s.f5_amount, s.f5_source, s.f5_rate, s.f5_row),
         ('other', s.f6_amount, s.f6_source, s.f6_rate, s.f6_row)
       ) as f (kind, amount, source, rate, schedule_row)
- where s.outcome = 'imported' and f.amount is not null
+ where s.outcome is null and f.amount is not null

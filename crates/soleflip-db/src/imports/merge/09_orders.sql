@@ -6,4 +6,4 @@ select s.order_id, r.platform_id, s.order_number, s.pair_id, s.listing_id, s.pri
        s.currency, s.flagged, s.sold_at, s.payout_at, s.payout_at is not null, 'completed',
        s.payout_at, left(s.buyer_country, 100), left(s.buyer_city, 200), r.batch_id
   from pg_temp.import_sales s cross join pg_temp.import_run r
- where s.outcome = 'imported'
+ where s.outcome is null
