@@ -1537,7 +1537,15 @@ async fn purchase_submit(
         }
         Err(e) => {
             let (status, message) = user_message(e);
-            let key = match field_of(&message) {
+            // `line 2 size: ...`: the line of the request (1-based), then the field.
+            let (line_no, rest) = match message
+                .strip_prefix("line ")
+                .and_then(|r| r.split_once(' '))
+            {
+                Some((n, rest)) => (n.parse::<usize>().ok(), rest),
+                None => (None, message.as_str()),
+            };
+            let key = match field_of(rest) {
                 Some(f @ ("sku" | "size" | "price" | "vat_rate" | "vat rate" | "quantity")) => {
                     let short = match f {
                         "vat_rate" | "vat rate" => "vat",
@@ -1545,19 +1553,20 @@ async fn purchase_submit(
                         other => other,
                     };
                     // The line whose value the message quotes, else the first.
-                    let value = quoted(&message);
-                    let pos = req
-                        .lines
-                        .iter()
-                        .position(|l| {
-                            let v = match short {
-                                "sku" => Some(l.sku.as_str()),
-                                "size" => Some(l.size.as_str()),
-                                "price" => Some(l.price.as_str()),
-                                "vat" => l.vat_rate.as_deref(),
-                                _ => None,
-                            };
-                            value.is_some() && v == value
+                    let value = quoted(rest);
+                    let pos = line_no
+                        .map(|n| n.saturating_sub(1))
+                        .or_else(|| {
+                            req.lines.iter().position(|l| {
+                                let v = match short {
+                                    "sku" => Some(l.sku.as_str()),
+                                    "size" => Some(l.size.as_str()),
+                                    "price" => Some(l.price.as_str()),
+                                    "vat" => l.vat_rate.as_deref(),
+                                    _ => None,
+                                };
+                                value.is_some() && v == value
+                            })
                         })
                         .unwrap_or(0);
                     format!("{short}_{}", line_of.get(pos).copied().unwrap_or(0))
