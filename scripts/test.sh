@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 ensure_rust
 [ -n "${DATABASE_URL:-}" ] || ensure_postgres
+ensure_chromium
 exec cargo test --workspace "$@"

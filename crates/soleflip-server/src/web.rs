@@ -374,10 +374,23 @@ const DECIMAL_REQUIRED: FieldAttrs = FieldAttrs {
     autocomplete: Some("off"),
 };
 
+/// The form's error, or a summary of its field errors linking to each field, at the top of
+/// the page (the field's own error stands beside it).
 fn form_error(errors: &Errors) -> Markup {
+    let mut fields: Vec<(&String, &String)> = errors.iter().filter(|(k, _)| *k != "form").collect();
+    fields.sort();
     html! {
         @if let Some(e) = errors.get("form") {
             p.alert role="alert" { (e) }
+        } @else if !fields.is_empty() {
+            div.alert role="alert" {
+                p { "Please correct the marked field" @if fields.len() > 1 { "s" } ":" }
+                ul {
+                    @for (k, e) in &fields {
+                        li { a href=(format!("#f-{k}")) { (e) } }
+                    }
+                }
+            }
         }
     }
 }
@@ -1062,7 +1075,7 @@ async fn render_pair(
                 }
                 @if ctx.can_write() && listable {
                     form.stack method="post" action=(format!("/inventory/{id}/listings")) aria-label="List this pair" {
-                        (platform_select("list-platform", "platform", "Platform", None, errors))
+                        (platform_select("f-platform", "platform", "Platform", None, errors))
                         (field("price", "Asking price", "text", "", errors, DECIMAL_REQUIRED))
                         div { button type="submit" { "List it" } }
                     }

@@ -63,7 +63,8 @@ pub fn columns(title: &str, items: &[Bar]) -> Markup {
     let span = max_pos + max_neg;
     let zero_y = TOP + PLOT * share_of(max_pos, span);
     let zero_y = if span.is_zero() { TOP + PLOT } else { zero_y };
-    let n = items.len().max(1) as f64;
+    // At least six slots, so that one month is not one wide block.
+    let n = items.len().max(6) as f64;
     let summary = items
         .iter()
         .map(|b| format!("{}: {}", b.label, b.shown))
