@@ -76,6 +76,13 @@ pub const ACCESS: &[(&str, &str, Access, &str)] = &[
     ("POST", "/inventory/{id}/sell", USER, "Page: record a sale"),
     ("GET", "/purchases/new", USER, "Page: add a purchase"),
     ("POST", "/purchases/new", USER, "Page: record a purchase"),
+    ("GET", "/sizes", READ, "Page: a size on every chart of a brand"),
+    ("GET", "/admin/users", ADMIN, "Page: users"),
+    ("POST", "/admin/users", ADMIN, "Page: add a user"),
+    ("POST", "/admin/users/{name}/disable", ADMIN, "Page: disable a user"),
+    ("GET", "/admin/tokens", ADMIN, "Page: API tokens"),
+    ("POST", "/admin/tokens", ADMIN, "Page: create an API token (shown once)"),
+    ("POST", "/admin/tokens/{id}/revoke", ADMIN, "Page: revoke an API token"),
 ];
 
 /// The declared access of a route; None: undeclared.

@@ -76,6 +76,21 @@ pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/inventory/{id}/sell", post(sell_submit)),
         (Method::GET, "/purchases/new", get(purchase_page)),
         (Method::POST, "/purchases/new", post(purchase_submit)),
+        (Method::GET, "/sizes", get(sizes_page)),
+        (Method::GET, "/admin/users", get(users_page)),
+        (Method::POST, "/admin/users", post(user_add)),
+        (
+            Method::POST,
+            "/admin/users/{name}/disable",
+            post(user_disable),
+        ),
+        (Method::GET, "/admin/tokens", get(tokens_page)),
+        (Method::POST, "/admin/tokens", post(token_create)),
+        (
+            Method::POST,
+            "/admin/tokens/{id}/revoke",
+            post(token_revoke),
+        ),
     ]
 }
 
@@ -305,6 +320,11 @@ fn layout(title: &str, ctx: &Ctx, body: Markup) -> Markup {
                                 (nav_item("/inventory", "Inventory", "inventory"))
                                 @if *role >= Role::User {
                                     (nav_item("/purchases/new", "Add purchase", "purchase"))
+                                }
+                                (nav_item("/sizes", "Sizes", "sizes"))
+                                @if *role >= Role::Admin {
+                                    (nav_item("/admin/users", "Users", "users"))
+                                    (nav_item("/admin/tokens", "API tokens", "tokens"))
                                 }
                             }
                         }
@@ -649,8 +669,8 @@ async fn setup_submit(
                     "token"
                 } else {
                     match field_of(&message) {
+                        _ if message.contains("password") => "password",
                         Some("name") => "username",
-                        Some(f) if f.starts_with("password") => "password",
                         _ => "form",
                     }
                 };
@@ -1591,6 +1611,430 @@ async fn purchase_submit(
             };
             errors.insert(key, message);
             page(status, purchase_form(&ctx, &values, &errors, lines))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------- sizes
+
+#[derive(Deserialize)]
+struct SizeQuery {
+    input: Option<String>,
+    brand: Option<String>,
+}
+
+async fn sizes_page(
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Query(q): Query<SizeQuery>,
+) -> Response {
+    use soleflip_app::domain::sizes::{BrandFamily, Conversion};
+    use soleflip_app::sizes::{parse_size, ParseReport, ParseRequest};
+    let ctx = Ctx::of(&headers, &caller, "sizes");
+    let input = blank(&q.input);
+    let brand = blank(&q.brand);
+    let mut errors = Errors::new();
+    let report = input.and_then(|i| {
+        match parse_size(&ParseRequest {
+            input: i.to_owned(),
+            brand: brand.map(str::to_owned),
+            ..ParseRequest::default()
+        }) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                let message = e.to_string();
+                let key = if message.starts_with("brand") {
+                    "brand"
+                } else {
+                    "input"
+                };
+                errors.insert(key.to_owned(), message);
+                None
+            }
+        }
+    });
+    if let Some(ParseReport::Refused { refused, .. }) = &report {
+        errors.insert("input".to_owned(), refused.clone());
+    }
+    let describe = |c: &Conversion| match c {
+        Conversion::Exact { size, confidence } => {
+            format!("{size} ({})", format!("{confidence:?}").to_lowercase())
+        }
+        Conversion::Ambiguous { candidates } => {
+            let list: Vec<String> = candidates.iter().map(ToString::to_string).collect();
+            format!("ambiguous: {}", list.join(" or "))
+        }
+        Conversion::Unavailable { reason } => format!("none ({reason})"),
+    };
+    let body = html! {
+        (form_error(&errors))
+        form.filters method="get" action="/sizes" {
+            (field("input", "Size as written (US 10, EU 44 2/3, UK 9, 28.5 cm)", "text", input.unwrap_or(""), &errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("off") }))
+            div.field {
+                label for="f-brand" { "Brand" }
+                select id="f-brand" name="brand" aria-invalid=[errors.get("brand").map(|_| "true")] {
+                    option value="" { "(no brand: no equivalents)" }
+                    @for b in BrandFamily::ALL {
+                        option value=(b.slug()) selected[brand == Some(b.slug())] { (b) }
+                    }
+                }
+                @if let Some(e) = errors.get("brand") { p.error { (e) } }
+            }
+            div { button type="submit" { "Look up" } }
+        }
+        @if let Some(ParseReport::Parsed { input, size, equivalents, standardized, standardized_refused, .. }) = &report {
+            section.panel aria-labelledby="h-size" {
+                h2 id="h-size" { (input) " → " (size) }
+                dl.facts {
+                    dt { "Cohort" } dd { (size.cohort()) }
+                    dt { "Standardized EU" } dd {
+                        @if let Some(st) = standardized { (st.eu) }
+                        @else { "none" @if let Some(r) = standardized_refused { " (" (r) ")" } }
+                    }
+                }
+                @if let Some(eq) = equivalents {
+                    div.table-wrap {
+                        table id="equivalents" {
+                            caption { "On the " (eq.brand) " chart" }
+                            thead { tr { th scope="col" { "System" } th scope="col" { "Size" } } }
+                            tbody {
+                                @for (label, c) in [("US M", &eq.us_m), ("US W", &eq.us_w), ("UK", &eq.uk), ("EU", &eq.eu), ("CM", &eq.cm)] {
+                                    tr { th scope="row" { (label) } td { (describe(c)) } }
+                                }
+                            }
+                        }
+                    }
+                } @else {
+                    p.hint { "Choose a brand for its equivalents: brands put the same label on different feet." }
+                }
+            }
+        }
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    page(status, layout("Sizes", &ctx, body))
+}
+
+// ---------------------------------------------------------------------------------- admin
+
+fn actor_of(caller: &Caller) -> Actor {
+    Actor::of(&caller.principal, Some(caller.client.clone()))
+}
+
+async fn users_page(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
+    let ctx = Ctx::of(&headers, &caller, "users");
+    render_users(&state, &ctx, &Errors::new(), None, StatusCode::OK).await
+}
+
+async fn render_users(
+    state: &AppState,
+    ctx: &Ctx,
+    errors: &Errors,
+    notice: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, Response> {
+    let users = state.app.user_list().await.map_err(|e| fail_page(ctx, e))?;
+    let loc = &ctx.loc;
+    let body = html! {
+        @if let Some(n) = notice { p.notice role="status" { (n) } }
+        (form_error(errors))
+        section.panel aria-label="Users" {
+            div.table-wrap {
+                table id="users" {
+                    thead { tr { th scope="col" { "User" } th scope="col" { "Role" } th scope="col" { "State" } th scope="col" { "Last login" } th scope="col" { span.skip { "Actions" } } } }
+                    tbody {
+                        @for u in &users {
+                            tr {
+                                td { (u.username) }
+                                td { (u.role) }
+                                td { @if u.active { "active" } @else { "disabled" } }
+                                td { (u.last_login.as_deref().map_or_else(|| "never".to_owned(), |t| loc.time(t))) }
+                                td {
+                                    @if u.active && u.username != ctx.who.as_ref().map_or("", |w| w.0.as_str()) {
+                                        form method="post" action=(format!("/admin/users/{}/disable", encode(&u.username))) {
+                                            button.secondary type="submit" aria-label=(format!("Disable {}", u.username)) { "Disable" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section.panel aria-labelledby="h-add-user" {
+            h2 id="h-add-user" { "Add a user" }
+            form.stack method="post" action="/admin/users" {
+                (field("username", "User name", "text", "", errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("off") }))
+                div.field {
+                    label for="f-role" { "Role" }
+                    select id="f-role" name="role" {
+                        option value="readonly" { "readonly: sees everything, changes nothing" }
+                        option value="user" selected { "user: buys, lists, sells, imports" }
+                        option value="admin" { "admin: also users, tokens, backups, database" }
+                    }
+                }
+                (field("password", "Password (at least 12 characters)", "password", "", errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("new-password") }))
+                div { button type="submit" { "Add the user" } }
+            }
+        }
+    };
+    Ok(page(status, layout("Users", ctx, body)))
+}
+
+#[derive(Deserialize)]
+struct UserForm {
+    username: String,
+    role: String,
+    password: String,
+}
+
+async fn user_add(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Form(form): Form<UserForm>,
+) -> Result<Response, Response> {
+    let ctx = Ctx::of(&headers, &caller, "users");
+    let result = match Role::parse(&form.role) {
+        Ok(role) => {
+            state
+                .app
+                .user_add(
+                    &actor_of(&caller),
+                    form.username.trim(),
+                    role,
+                    Some(&form.password),
+                )
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(u) => {
+            let notice = format!("Added {} ({}).", u.username, u.role);
+            render_users(
+                &state,
+                &ctx,
+                &Errors::new(),
+                Some(&notice),
+                StatusCode::CREATED,
+            )
+            .await
+        }
+        Err(e) => {
+            let (status, message) = user_message(e);
+            let key = match field_of(&message) {
+                _ if message.contains("password") => "password",
+                Some("name" | "username") => "username",
+                _ if message.contains("exists already") => "username",
+                _ => "form",
+            };
+            let errors = Errors::from([(key.to_owned(), message)]);
+            render_users(&state, &ctx, &errors, None, status).await
+        }
+    }
+}
+
+async fn user_disable(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Result<Response, Response> {
+    let ctx = Ctx::of(&headers, &caller, "users");
+    match state.app.user_disable(&actor_of(&caller), &name).await {
+        Ok(d) => {
+            let notice = format!(
+                "Disabled {}; {} session(s) ended.",
+                d.user.username, d.sessions_revoked
+            );
+            render_users(&state, &ctx, &Errors::new(), Some(&notice), StatusCode::OK).await
+        }
+        Err(e) => {
+            let (status, message) = user_message(e);
+            render_users(
+                &state,
+                &ctx,
+                &Errors::from([("form".to_owned(), message)]),
+                None,
+                status,
+            )
+            .await
+        }
+    }
+}
+
+async fn tokens_page(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
+    let ctx = Ctx::of(&headers, &caller, "tokens");
+    render_tokens(&state, &ctx, &Errors::new(), None, StatusCode::OK).await
+}
+
+async fn render_tokens(
+    state: &AppState,
+    ctx: &Ctx,
+    errors: &Errors,
+    made: Option<&soleflip_app::auth::TokenCreated>,
+    status: StatusCode,
+) -> Result<Response, Response> {
+    let tokens = state
+        .app
+        .token_list(None)
+        .await
+        .map_err(|e| fail_page(ctx, e))?;
+    let users = state.app.user_list().await.map_err(|e| fail_page(ctx, e))?;
+    let loc = &ctx.loc;
+    let when = |t: &Option<String>| t.as_deref().map_or_else(|| "—".to_owned(), |t| loc.time(t));
+    let body = html! {
+        @if let Some(m) = made {
+            div.notice role="status" {
+                p { "Token " strong { (m.row.name) } " for " (m.row.user) ". Copy it now: it is shown only this once." }
+                p { code id="new-token" { (m.token) } }
+            }
+        }
+        (form_error(errors))
+        section.panel aria-label="API tokens" {
+            div.table-wrap {
+                table id="tokens" {
+                    thead { tr { th scope="col" { "User" } th scope="col" { "Name" } th scope="col" { "Created" } th scope="col" { "Expires" } th scope="col" { "Last used" } th scope="col" { "State" } } }
+                    tbody {
+                        @for t in &tokens {
+                            tr {
+                                td { (t.user) }
+                                td { (t.name) }
+                                td { (loc.time(&t.created_at)) }
+                                td { (when(&t.expires_at)) }
+                                td { (when(&t.last_used_at)) }
+                                td {
+                                    @if t.revoked_at.is_some() { "revoked " (when(&t.revoked_at)) }
+                                    @else {
+                                        form method="post" action=(format!("/admin/tokens/{}/revoke", t.id)) {
+                                            button.secondary type="submit" aria-label=(format!("Revoke {} of {}", t.name, t.user)) { "Revoke" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        @if tokens.is_empty() { tr { td colspan="6" { "No API tokens." } } }
+                    }
+                }
+            }
+        }
+        section.panel aria-labelledby="h-new-token" {
+            h2 id="h-new-token" { "Create a token" }
+            form.stack method="post" action="/admin/tokens" {
+                div.field {
+                    label for="f-user" { "For user" }
+                    select id="f-user" name="user" {
+                        @for u in users.iter().filter(|u| u.active) {
+                            option value=(u.username) { (u.username) " (" (u.role) ")" }
+                        }
+                    }
+                }
+                (field("name", "Name (what it is for)", "text", "", errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("off") }))
+                (field("expires_days", "Expires after days (optional)", "number", "", errors, FieldAttrs { required: false, inputmode: Some("numeric"), autocomplete: Some("off") }))
+                div { button type="submit" { "Create the token" } }
+            }
+        }
+    };
+    Ok(page(status, layout("API tokens", ctx, body)))
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    user: String,
+    name: String,
+    expires_days: Option<String>,
+}
+
+async fn token_create(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, Response> {
+    let ctx = Ctx::of(&headers, &caller, "tokens");
+    let days = match blank(&form.expires_days) {
+        None => None,
+        Some(d) => match d.parse::<u32>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                let errors = Errors::from([(
+                    "expires_days".to_owned(),
+                    format!("expires: `{d}` is not a whole number of days above zero"),
+                )]);
+                return render_tokens(&state, &ctx, &errors, None, StatusCode::BAD_REQUEST).await;
+            }
+        },
+    };
+    match state
+        .app
+        .token_create(&actor_of(&caller), &form.user, form.name.trim(), days)
+        .await
+    {
+        Ok(made) => {
+            render_tokens(
+                &state,
+                &ctx,
+                &Errors::new(),
+                Some(&made),
+                StatusCode::CREATED,
+            )
+            .await
+        }
+        Err(e) => {
+            let (status, message) = user_message(e);
+            let key = if message.contains("named") || field_of(&message) == Some("name") {
+                "name"
+            } else {
+                "form"
+            };
+            render_tokens(
+                &state,
+                &ctx,
+                &Errors::from([(key.to_owned(), message)]),
+                None,
+                status,
+            )
+            .await
+        }
+    }
+}
+
+async fn token_revoke(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Response> {
+    let ctx = Ctx::of(&headers, &caller, "tokens");
+    let Ok(token) = id.parse::<uuid::Uuid>() else {
+        let errors = Errors::from([("form".to_owned(), format!("no API token with id {id}"))]);
+        return render_tokens(&state, &ctx, &errors, None, StatusCode::NOT_FOUND).await;
+    };
+    match state.app.token_revoke(&actor_of(&caller), token).await {
+        Ok(_) => Ok(redirect("/admin/tokens")),
+        Err(e) => {
+            let (status, message) = user_message(e);
+            render_tokens(
+                &state,
+                &ctx,
+                &Errors::from([("form".to_owned(), message)]),
+                None,
+                status,
+            )
+            .await
         }
     }
 }

@@ -19,7 +19,6 @@ use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use soleflip_app::auth::{Actor, Role};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 const PW: &str = "correct horse battery";
@@ -256,19 +255,38 @@ async fn a_reseller_buys_lists_and_sells_in_the_browser_and_a_reader_can_only_lo
     b.fill("f-password2", PW).await;
     b.submit("form[action='/setup'] button[type=submit]").await;
     b.at("/").await;
+
+    // The admin adds a user and a reader, and makes and revokes an API token.
+    b.go(&url("/admin/users")).await;
+    for (name, role) in [("alice", "user"), ("rita", "readonly")] {
+        b.fill("f-username", name).await;
+        b.client
+            .find(Locator::Css(&format!("#f-role option[value='{role}']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.fill("f-password", PW).await;
+        b.submit("form[action='/admin/users'] button").await;
+        assert!(b.text("#users").await.contains(name));
+    }
+    b.fill("f-username", "bob").await;
+    b.fill("f-password", "short").await;
+    b.submit("form[action='/admin/users'] button").await;
+    let err = b.text("#f-password-err").await;
+    assert!(err.contains("12"), "{err}");
+    b.shoot("admin-users").await;
+    b.go(&url("/admin/tokens")).await;
+    b.fill("f-name", "spreadsheet").await;
+    b.submit("form[action='/admin/tokens'] button").await;
+    assert!(b.text("#new-token").await.starts_with("sfp_"));
+    b.shoot("admin-token-created").await;
+    b.submit("#tokens form button").await;
+    assert!(b.text("#tokens").await.contains("revoked"));
+    b.shoot("admin-tokens").await;
     b.submit("form[action='/logout'] button").await;
     b.at("/login").await;
-
-    server
-        .app
-        .user_add(&Actor::cli(), "alice", Role::User, Some(PW))
-        .await
-        .unwrap();
-    server
-        .app
-        .user_add(&Actor::cli(), "rita", Role::Readonly, Some(PW))
-        .await
-        .unwrap();
 
     // Anonymous: sent to the login page; logging in with the keyboard only.
     b.go(&url("/inventory")).await;
@@ -394,6 +412,15 @@ async fn a_reseller_buys_lists_and_sells_in_the_browser_and_a_reader_can_only_lo
     b.go(&url("/inventory?state=in_stock")).await;
     assert_eq!(b.count("tbody a[href^='/inventory/']").await, 1);
     b.shoot("inventory").await;
+    b.go(&url("/sizes?input=US+10&brand=nike")).await;
+    assert!(b.text("#equivalents").await.contains("EU"));
+    b.shoot("sizes").await;
+    b.go(&url("/admin/users")).await;
+    assert!(
+        b.text("main").await.contains("does not allow"),
+        "a user is no admin"
+    );
+    b.go(&url("/")).await;
     b.submit("form[action='/logout'] button").await;
 
     // The reader: sees everything, finds no control that changes anything, is refused anyway.
