@@ -8,4 +8,5 @@ cd "$(dirname "$0")/.."
 ensure_rust
 [ -n "${DATABASE_URL:-}" ] || ensure_postgres
 ensure_chromium
+ensure_axe
 exec cargo test --workspace "$@"

@@ -801,7 +801,7 @@ async fn dashboard(
             section.panel aria-labelledby="h-state" {
                 h2 id="h-state" { "Stock by lifecycle state" }
                 (charts::bars("Pairs by state", &by_state.iter().map(|(s, n, _)| Bar { label: state_label(s), value: Decimal::from(*n), shown: loc.int(*n) }).collect::<Vec<_>>()))
-                div.table-wrap {
+                div.table-wrap tabindex="0" {
                     table {
                         thead { tr { th scope="col" { "State" } th.num scope="col" { "Pairs" } th.num scope="col" { "Capital" } } }
                         tbody {
@@ -815,7 +815,7 @@ async fn dashboard(
             section.panel aria-labelledby="h-age" {
                 h2 id="h-age" { "Age of stock (days)" }
                 (charts::bars("Pairs by age in days", &by_band.iter().map(|(b, n, _)| Bar { label: format!("{b} days"), value: Decimal::from(*n), shown: loc.int(*n) }).collect::<Vec<_>>()))
-                div.table-wrap {
+                div.table-wrap tabindex="0" {
                     table {
                         thead { tr { th scope="col" { "Days" } th.num scope="col" { "Pairs" } th.num scope="col" { "Capital" } } }
                         tbody {
@@ -829,7 +829,7 @@ async fn dashboard(
             section.panel aria-labelledby="h-month" {
                 h2 id="h-month" { "Profit and ROI per month" }
                 (charts::columns("Gross profit per month", &month_rows.iter().map(|r| Bar { label: r.group.clone(), value: r.gross_profit, shown: loc.money(r.gross_profit, &main) }).collect::<Vec<_>>()))
-                div.table-wrap {
+                div.table-wrap tabindex="0" {
                     table {
                         thead { tr { th scope="col" { "Month" } th.num scope="col" { "Sales" } th.num scope="col" { "Revenue" } th.num scope="col" { "Profit" } th.num scope="col" { "ROI" } } }
                         tbody {
@@ -877,7 +877,7 @@ fn fail_page<E: std::error::Error + Coded + 'static>(ctx: &Ctx, e: E) -> Respons
 
 fn pair_table(loc: &Locale, pairs: &[soleflip_db::ledger::PairRow]) -> Markup {
     html! {
-        div.table-wrap {
+        div.table-wrap tabindex="0" {
             table {
                 thead {
                     tr {
@@ -1082,7 +1082,7 @@ async fn render_pair(
             }
             section.panel aria-labelledby="h-listings" {
                 h2 id="h-listings" { "Listings and sale" }
-                div.table-wrap {
+                div.table-wrap tabindex="0" {
                     table {
                         thead { tr { th scope="col" { "Platform" } th.num scope="col" { "Price" } th scope="col" { "Status" } } }
                         tbody {
@@ -1293,7 +1293,7 @@ async fn render_sell(
             @if let Some(q) = &quote {
                 section.panel aria-labelledby="h-quote" {
                     h2 id="h-quote" { "2. Fees and payout" }
-                    div.table-wrap {
+                    div.table-wrap tabindex="0" {
                         table id="quote" {
                             thead { tr { th scope="col" { "Fee" } th.num scope="col" { "Rate" } th.num scope="col" { "Amount" } } }
                             tbody {
@@ -1545,7 +1545,7 @@ async fn purchase_submit(
             let body = html! {
                 p.notice role="status" { "Recorded: " (report.lines.iter().map(|l| l.pairs.len()).sum::<usize>()) " pairs, total cost " (loc.money(report.total_cost, &report.currency)) "." }
                 section.panel aria-label="Pairs of this purchase" {
-                    div.table-wrap {
+                    div.table-wrap tabindex="0" {
                         table id="purchased" {
                             thead { tr { th scope="col" { "Line" } th scope="col" { "SKU" } th scope="col" { "Size" } th scope="col" { "Pair" } th.num scope="col" { "Cost" } } }
                             tbody {
@@ -1693,7 +1693,7 @@ async fn sizes_page(
                     }
                 }
                 @if let Some(eq) = equivalents {
-                    div.table-wrap {
+                    div.table-wrap tabindex="0" {
                         table id="equivalents" {
                             caption { "On the " (eq.brand) " chart" }
                             thead { tr { th scope="col" { "System" } th scope="col" { "Size" } } }
@@ -1746,7 +1746,7 @@ async fn render_users(
         @if let Some(n) = notice { p.notice role="status" { (n) } }
         (form_error(errors))
         section.panel aria-label="Users" {
-            div.table-wrap {
+            div.table-wrap tabindex="0" {
                 table id="users" {
                     thead { tr { th scope="col" { "User" } th scope="col" { "Role" } th scope="col" { "State" } th scope="col" { "Last login" } th scope="col" { span.skip { "Actions" } } } }
                     tbody {
@@ -1905,7 +1905,7 @@ async fn render_tokens(
         }
         (form_error(errors))
         section.panel aria-label="API tokens" {
-            div.table-wrap {
+            div.table-wrap tabindex="0" {
                 table id="tokens" {
                     thead { tr { th scope="col" { "User" } th scope="col" { "Name" } th scope="col" { "Created" } th scope="col" { "Expires" } th scope="col" { "Last used" } th scope="col" { "State" } } }
                     tbody {

@@ -31,6 +31,8 @@ struct Browser {
     _driver: tokio::process::Child,
     shots: PathBuf,
     taken: Vec<String>,
+    axe: String,
+    axe_runs: usize,
 }
 
 fn find_program(name: &str) -> Option<PathBuf> {
@@ -90,6 +92,8 @@ async fn browser() -> Browser {
         _driver: driver,
         shots,
         taken: Vec::new(),
+        axe: axe_source(),
+        axe_runs: 0,
     }
 }
 
@@ -134,17 +138,47 @@ if (document.documentElement.scrollWidth > window.innerWidth + 1) bad.push('scro
 return bad;
 "#;
 
+/// axe-core, installed from the lockfile by scripts/test.sh.
+fn axe_source() -> String {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/axe/node_modules/axe-core/axe.min.js"
+    );
+    std::fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!(
+            "{path}: {e}; the accessibility check needs axe-core: npm ci --prefix \
+             crates/soleflip-server/tests/axe (scripts/test.sh does it)"
+        )
+    })
+}
+
+/// Runs axe-core on the page; the serious and critical violations, one line each.
+const AXE_RUN: &str = r#"
+return axe.run(document, { resultTypes: ['violations'] }).then((r) =>
+  r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.map((n) => n.target.join(' ')).join(', ')));
+"#;
+
 impl Browser {
     async fn go(&self, url: &str) {
         self.client.goto(url).await.unwrap();
     }
 
-    /// Photographs the page at 390 and 1440 px wide and checks it at both widths.
+    /// Photographs the page at 390 and 1440 px wide and checks it at both widths: the
+    /// in-page check, and axe-core (no serious or critical violation).
     async fn shoot(&mut self, name: &str) {
+        self.client
+            .execute(&format!("{}\nreturn true;", self.axe), vec![])
+            .await
+            .unwrap();
         for width in [390u32, 1440] {
             self.client.set_window_size(width, 1000).await.unwrap();
             let bad = self.client.execute(CHECK, vec![]).await.unwrap();
             assert_eq!(bad, json!([]), "{name} at {width} px");
+            let violations = self.client.execute(AXE_RUN, vec![]).await.unwrap();
+            assert_eq!(violations, json!([]), "axe-core on {name} at {width} px");
+            self.axe_runs += 1;
             let png = self.client.screenshot().await.unwrap();
             let file = self.shots.join(format!("{name}-{width}.png"));
             std::fs::write(&file, png).unwrap();
@@ -459,6 +493,10 @@ async fn a_reseller_buys_lists_and_sells_in_the_browser_and_a_reader_can_only_lo
     b.go(&url("/")).await;
     b.at("/login").await;
 
-    eprintln!("screenshots:\n  {}", b.taken.join("\n  "));
+    eprintln!(
+        "axe-core ran {} times without a serious violation; screenshots:\n  {}",
+        b.axe_runs,
+        b.taken.join("\n  ")
+    );
     b.client.close().await.unwrap();
 }
