@@ -915,8 +915,17 @@ fn pair_table(loc: &Locale, pairs: &[soleflip_db::ledger::PairRow]) -> Markup {
 struct InventoryQuery {
     q: Option<String>,
     state: Option<String>,
+    /// Only pairs at least this many days in the books ("" or absent: any age).
+    older: Option<String>,
     page: Option<u32>,
 }
+
+const AGE_FILTERS: &[(&str, &str)] = &[
+    ("", "Any age"),
+    ("30", "30 days or more"),
+    ("60", "60 days or more"),
+    ("90", "90 days or more"),
+];
 
 const STATE_FILTERS: &[(&str, &str)] = &[
     ("", "Any state"),
@@ -941,10 +950,11 @@ async fn inventory(
     let ctx = Ctx::of(&headers, &caller, "inventory");
     let sku = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let filter = q.state.as_deref().filter(|s| !s.is_empty());
+    let older = blank(&q.older).and_then(|d| d.parse::<u32>().ok());
     let page_no = q.page.unwrap_or(1).clamp(1, MAX_PAGE);
     let list = state
         .app
-        .inventory_list(filter, sku, None, page_no * PAGE_SIZE)
+        .inventory_list(filter, sku, older, page_no * PAGE_SIZE)
         .await
         .map_err(|e| fail_page(&ctx, e))?;
     let skip = ((page_no - 1) * PAGE_SIZE) as usize;
@@ -958,8 +968,12 @@ async fn inventory(
         if let Some(f) = filter {
             s.push_str(&format!("&state={}", encode(f)));
         }
+        if let Some(d) = older {
+            s.push_str(&format!("&older={d}"));
+        }
         s
     };
+    let older_text = older.map(|d| d.to_string()).unwrap_or_default();
     let body = html! {
         form.filters method="get" action="/inventory" role="search" {
             div.field {
@@ -971,6 +985,14 @@ async fn inventory(
                 select id="f-state" name="state" {
                     @for (v, l) in STATE_FILTERS {
                         option value=(v) selected[filter.unwrap_or("") == *v] { (l) }
+                    }
+                }
+            }
+            div.field {
+                label for="f-older" { "Age" }
+                select id="f-older" name="older" {
+                    @for (v, l) in AGE_FILTERS {
+                        option value=(v) selected[older_text == *v] { (l) }
                     }
                 }
             }

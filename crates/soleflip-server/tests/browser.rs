@@ -135,6 +135,9 @@ for (const el of document.querySelectorAll('body *')) {
   if (ratio < (large ? 3 : 4.5)) bad.push('contrast ' + ratio.toFixed(2) + ' on ' + el.tagName + ': ' + el.textContent.trim().slice(0, 30));
 }
 if (document.documentElement.scrollWidth > window.innerWidth + 1) bad.push('scrolls sideways at ' + window.innerWidth + ' px');
+for (const r of performance.getEntriesByType('resource')) {
+  if (new URL(r.name).origin !== location.origin) bad.push('request to another host: ' + r.name);
+}
 return bad;
 "#;
 
