@@ -761,12 +761,7 @@ async fn dashboard(
         ],
         None => Vec::new(),
     };
-    let months: Vec<&soleflip_app::ledger::PnlReport> = vec![&monthly];
-    let month_rows: Vec<_> = months[0]
-        .rows
-        .iter()
-        .filter(|r| r.currency == main)
-        .collect();
+    let month_rows: Vec<_> = monthly.rows.iter().filter(|r| r.currency == main).collect();
     let other_currencies: Vec<String> = stock
         .totals
         .iter()
