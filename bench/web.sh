@@ -86,7 +86,7 @@ TOKEN="$("$SOLEFLIP" --home "$home" token create --user bench --name bench | gre
 SERVER=$!
 trap 'kill -TERM "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; cleanup_bench' EXIT
 for _ in $(seq 1 300); do
-    ADDR="$(grep -o 'serving http://[0-9.:]*' "$WORK/serve.log" | head -1 | sed 's|serving http://||')"
+    ADDR="$(sed -n 's|.*serving http://\([0-9.:]*\).*|\1|p' "$WORK/serve.log" | head -1)"
     [ -n "$ADDR" ] && break
     sleep 0.1
 done
