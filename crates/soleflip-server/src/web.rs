@@ -364,6 +364,7 @@ fn field(
         div.field {
             label for=(id) { (label) }
             input id=(id) name=(name) type=(kind) value=(value)
+                data-size-check[attrs.size_check]
                 required[attrs.required]
                 inputmode=[attrs.inputmode]
                 autocomplete=[attrs.autocomplete]
@@ -371,6 +372,10 @@ fn field(
                 aria-describedby=[err.map(|_| err_id.as_str())];
             @if let Some(e) = err {
                 p.error id=(err_id) { (e) }
+            }
+            @if attrs.size_check {
+                // Filled by the page's script as the size is typed (the server checks anyway).
+                p.hint.size-check id=(format!("{id}-check")) aria-live="polite" {}
             }
         }
     }
@@ -381,17 +386,21 @@ struct FieldAttrs {
     required: bool,
     inputmode: Option<&'static str>,
     autocomplete: Option<&'static str>,
+    /// A size, read by the size service as it is typed (the page's script).
+    size_check: bool,
 }
 
 const DECIMAL: FieldAttrs = FieldAttrs {
     required: false,
     inputmode: Some("decimal"),
     autocomplete: Some("off"),
+    size_check: false,
 };
 const DECIMAL_REQUIRED: FieldAttrs = FieldAttrs {
     required: true,
     inputmode: Some("decimal"),
     autocomplete: Some("off"),
+    size_check: false,
 };
 
 /// The form's error, or a summary of its field errors linking to each field, at the top of
@@ -506,8 +515,8 @@ fn login_form(
                 (form_error(errors))
                 form.stack method="post" action="/login" {
                     input type="hidden" name="next" value=(local_target(next));
-                    (field("username", "User name", "text", username, errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("username") }))
-                    (field("password", "Password", "password", "", errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("current-password") }))
+                    (field("username", "User name", "text", username, errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("username"), size_check: false }))
+                    (field("password", "Password", "password", "", errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("current-password"), size_check: false }))
                     div { button type="submit" { "Log in" } }
                 }
                 p.hint { "First start? Open the one-time setup link that " code { "soleflip serve" } " printed." }
@@ -610,10 +619,10 @@ fn setup_form(ctx: &Ctx, token: &str, username: &str, errors: &Errors) -> Markup
                 p { "There is no default password: the first admin is made here with the one-time setup token that " code { "soleflip serve" } " printed (valid 30 minutes)." }
                 (form_error(errors))
                 form.stack method="post" action="/setup" {
-                    (field("token", "Setup token", "text", token, errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("off") }))
-                    (field("username", "Admin user name", "text", username, errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("username") }))
-                    (field("password", "Password", "password", "", errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("new-password") }))
-                    (field("password2", "Password again", "password", "", errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("new-password") }))
+                    (field("token", "Setup token", "text", token, errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("off"), size_check: false }))
+                    (field("username", "Admin user name", "text", username, errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("username"), size_check: false }))
+                    (field("password", "Password", "password", "", errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("new-password"), size_check: false }))
+                    (field("password2", "Password again", "password", "", errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("new-password"), size_check: false }))
                     div { button type="submit" { "Create the admin" } }
                 }
             }
@@ -1434,11 +1443,11 @@ fn purchase_form(
                             fieldset {
                                 legend { "Line " (i + 1) }
                                 div.line-fields {
-                                    (field(&format!("sku_{i}"), "SKU", "text", v(&format!("sku_{i}")), errors, FieldAttrs { required: i == 0, inputmode: None, autocomplete: Some("off") }))
-                                    (field(&format!("size_{i}"), "Size", "text", v(&format!("size_{i}")), errors, FieldAttrs { required: i == 0, inputmode: None, autocomplete: Some("off") }))
+                                    (field(&format!("sku_{i}"), "SKU", "text", v(&format!("sku_{i}")), errors, FieldAttrs { required: i == 0, inputmode: None, autocomplete: Some("off"), size_check: false }))
+                                    (field(&format!("size_{i}"), "Size", "text", v(&format!("size_{i}")), errors, FieldAttrs { required: i == 0, inputmode: None, autocomplete: Some("off"), size_check: true }))
                                     (field(&format!("price_{i}"), "Net price", "text", v(&format!("price_{i}")), errors, FieldAttrs { required: i == 0, ..DECIMAL }))
                                     (field(&format!("vat_{i}"), "VAT rate % (optional)", "text", v(&format!("vat_{i}")), errors, DECIMAL))
-                                    (field(&format!("qty_{i}"), "Quantity", "number", if v(&format!("qty_{i}")).is_empty() { "1" } else { v(&format!("qty_{i}")) }, errors, FieldAttrs { required: false, inputmode: Some("numeric"), autocomplete: None }))
+                                    (field(&format!("qty_{i}"), "Quantity", "number", if v(&format!("qty_{i}")).is_empty() { "1" } else { v(&format!("qty_{i}")) }, errors, FieldAttrs { required: false, inputmode: Some("numeric"), autocomplete: None, size_check: false }))
                                 }
                             }
                         }
@@ -1686,7 +1695,7 @@ async fn sizes_page(
     let body = html! {
         (form_error(&errors))
         form.filters method="get" action="/sizes" {
-            (field("input", "Size as written (US 10, EU 44 2/3, UK 9, 28.5 cm)", "text", input.unwrap_or(""), &errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("off") }))
+            (field("input", "Size as written (US 10, EU 44 2/3, UK 9, 28.5 cm)", "text", input.unwrap_or(""), &errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("off"), size_check: false }))
             div.field {
                 label for="f-brand" { "Brand" }
                 select id="f-brand" name="brand" aria-invalid=[errors.get("brand").map(|_| "true")] {
@@ -1789,7 +1798,7 @@ async fn render_users(
         section.panel aria-labelledby="h-add-user" {
             h2 id="h-add-user" { "Add a user" }
             form.stack method="post" action="/admin/users" {
-                (field("username", "User name", "text", "", errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("off") }))
+                (field("username", "User name", "text", "", errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("off"), size_check: false }))
                 div.field {
                     label for="f-role" { "Role" }
                     select id="f-role" name="role" {
@@ -1798,7 +1807,7 @@ async fn render_users(
                         option value="admin" { "admin: also users, tokens, backups, database" }
                     }
                 }
-                (field("password", "Password (at least 12 characters)", "password", "", errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("new-password") }))
+                (field("password", "Password (at least 12 characters)", "password", "", errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("new-password"), size_check: false }))
                 div { button type="submit" { "Add the user" } }
             }
         }
@@ -1959,8 +1968,8 @@ async fn render_tokens(
                         }
                     }
                 }
-                (field("name", "Name (what it is for)", "text", "", errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("off") }))
-                (field("expires_days", "Expires after days (optional)", "number", "", errors, FieldAttrs { required: false, inputmode: Some("numeric"), autocomplete: Some("off") }))
+                (field("name", "Name (what it is for)", "text", "", errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("off"), size_check: false }))
+                (field("expires_days", "Expires after days (optional)", "number", "", errors, FieldAttrs { required: false, inputmode: Some("numeric"), autocomplete: Some("off"), size_check: false }))
                 div { button type="submit" { "Create the token" } }
             }
         }

@@ -363,7 +363,33 @@ async fn a_reseller_buys_lists_and_sells_in_the_browser_and_a_reader_can_only_lo
     b.fill("f-invoice", "INV-7").await;
     b.fill("f-shipping", "10").await;
     b.fill("f-sku_0", "DD1391-100").await;
-    b.fill("f-size_0", "US 10").await;
+    // The size is read as it is typed: a bare "10" is ambiguous and offers its readings.
+    b.fill("f-size_0", "10").await;
+    b.client
+        .find(Locator::Id("f-size_0"))
+        .await
+        .unwrap()
+        .send_keys(&Key::Tab.to_string())
+        .await
+        .unwrap();
+    let choice = b
+        .client
+        .wait()
+        .for_element(Locator::Css("#f-size_0-check button.size-choice"))
+        .await
+        .unwrap();
+    assert!(b.text("#f-size_0-check").await.contains("ambiguous"));
+    b.shoot("purchase-size-check").await;
+    choice.click().await.unwrap();
+    let size = b
+        .client
+        .find(Locator::Id("f-size_0"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(size.as_deref(), Some("US 10"));
     b.fill("f-price_0", "100").await;
     b.fill("f-sku_1", "DD1391-100").await;
     b.fill("f-size_1", "XL").await;
