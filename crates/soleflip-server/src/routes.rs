@@ -83,6 +83,7 @@ pub const ACCESS: &[(&str, &str, Access, &str)] = &[
     ("GET", "/admin/tokens", ADMIN, "Page: API tokens"),
     ("POST", "/admin/tokens", ADMIN, "Page: create an API token (shown once)"),
     ("POST", "/admin/tokens/{id}/revoke", ADMIN, "Page: revoke an API token"),
+    ("GET", "/admin/database", ADMIN, "Page: migrations, verification and health"),
 ];
 
 /// The declared access of a route; None: undeclared.

@@ -91,6 +91,7 @@ pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/admin/tokens/{id}/revoke",
             post(token_revoke),
         ),
+        (Method::GET, "/admin/database", get(database_page)),
     ]
 }
 
@@ -325,6 +326,7 @@ fn layout(title: &str, ctx: &Ctx, body: Markup) -> Markup {
                                 @if *role >= Role::Admin {
                                     (nav_item("/admin/users", "Users", "users"))
                                     (nav_item("/admin/tokens", "API tokens", "tokens"))
+                                    (nav_item("/admin/database", "Database", "database"))
                                 }
                             }
                         }
@@ -2063,6 +2065,112 @@ async fn token_revoke(
             .await
         }
     }
+}
+
+#[derive(Deserialize)]
+struct DatabaseQuery {
+    /// `verify` or `health`: run that check now (both read only).
+    run: Option<String>,
+}
+
+async fn database_page(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Query(q): Query<DatabaseQuery>,
+) -> Result<Response, Response> {
+    use soleflip_app::health::{Severity, Thresholds};
+    let ctx = Ctx::of(&headers, &caller, "database");
+    let loc = &ctx.loc;
+    let status = state
+        .app
+        .db_status()
+        .await
+        .map_err(|e| fail_page(&ctx, e))?;
+    let verify = match q.run.as_deref() {
+        Some("verify") => Some(
+            state
+                .app
+                .db_verify()
+                .await
+                .map_err(|e| fail_page(&ctx, e))?,
+        ),
+        _ => None,
+    };
+    let health = match q.run.as_deref() {
+        Some("health") => Some(
+            state
+                .app
+                .health(&Thresholds::default())
+                .await
+                .map_err(|e| fail_page(&ctx, e))?,
+        ),
+        _ => None,
+    };
+    let body = html! {
+        section.panel aria-labelledby="h-migrations" {
+            h2 id="h-migrations" { "Migrations" }
+            p.hint { (status.database) }
+            div.table-wrap tabindex="0" {
+                table id="migrations" {
+                    thead { tr { th scope="col" { "Version" } th scope="col" { "Name" } th scope="col" { "Applied" } th scope="col" { "Checksum" } } }
+                    tbody {
+                        @for m in &status.migrations {
+                            tr {
+                                td { (m.version) }
+                                td { (m.name) }
+                                td { (m.applied_at.as_deref().map_or_else(|| "pending".to_owned(), |t| loc.time(t))) }
+                                td { @match m.checksum_ok { Some(true) => "matches", Some(false) => "CHANGED since applied", None => "—" } }
+                            }
+                        }
+                    }
+                }
+            }
+            p {
+                a.button.secondary href="/admin/database?run=verify" { "Verify against the migrations" }
+                " "
+                a.button.secondary href="/admin/database?run=health" { "Run the health checks" }
+            }
+        }
+        @if let Some(v) = &verify {
+            section.panel aria-labelledby="h-verify" {
+                h2 id="h-verify" { "Verification" }
+                @if v.ok {
+                    p.notice id="verify-result" role="status" { "OK: the database is exactly what migration " (v.migration.as_ref().map_or(0, |m| m.0)) " promises (" (v.table_count) " tables, " (v.index_count) " indexes)." }
+                } @else {
+                    div.alert id="verify-result" role="alert" {
+                        p { "The database differs from what its migrations promise:" }
+                        ul { @for line in v.drift_lines() { li { (line) } } }
+                    }
+                }
+            }
+        }
+        @if let Some(h) = &health {
+            section.panel aria-labelledby="h-health" {
+                h2 id="h-health" { "Health: " (h.worst.label()) }
+                p.hint { (h.counts.ok) " OK, " (h.counts.warn) " WARN, " (h.counts.crit) " CRIT, " (h.counts.skipped) " skipped." }
+                div.table-wrap tabindex="0" {
+                    table id="health" {
+                        thead { tr { th scope="col" { "Check" } th scope="col" { "Result" } th scope="col" { "Findings" } } }
+                        tbody {
+                            @for c in &h.checks {
+                                tr {
+                                    td { (c.title) }
+                                    td { @if let Some(why) = &c.skipped { "skipped: " (why) } @else { (c.severity.label()) } }
+                                    td {
+                                        @for f in c.findings.iter().filter(|f| f.severity != Severity::Ok) {
+                                            (f.severity.label()) " " (f.subject) ": " (f.detail) br;
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page(StatusCode::OK, layout("Database", &ctx, body)))
 }
 
 /// The escaped text of a value for tests of this module.

@@ -322,6 +322,9 @@ async fn a_reseller_buys_lists_and_sells_in_the_browser_and_a_reader_can_only_lo
     b.submit("#tokens form button").await;
     assert!(b.text("#tokens").await.contains("revoked"));
     b.shoot("admin-tokens").await;
+    b.go(&url("/admin/database?run=verify")).await;
+    assert!(b.text("#verify-result").await.starts_with("OK"));
+    b.shoot("admin-database").await;
     b.submit("form[action='/logout'] button").await;
     b.at("/login").await;
 
