@@ -42,3 +42,34 @@ ensure_postgres() {
     fi
     die "PostgreSQL 14+ server binaries not found: install them (sudo apt-get install -y postgresql), point SOLEFLIP_PG_BINDIR at them, or set DATABASE_URL to an existing server"
 }
+
+# Debian's chromium and chromium-driver, for the web page's browser tests (installed as root;
+# otherwise a warning, and those tests fail saying what to install).
+ensure_chromium() {
+    if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then return; fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "soleflip setup: installing the test browser (apt-get install -y chromium chromium-driver)" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 \
+            && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >&2 \
+            || die "apt-get install -y chromium chromium-driver failed"
+        return
+    fi
+    # The rest of the suite still runs; the browser test fails naming what to install.
+    echo "soleflip setup: chromium or chromedriver missing: the browser tests will fail; install them (sudo apt-get install -y chromium chromium-driver)" >&2
+}
+
+# axe-core (npm, pinned by crates/soleflip-server/tests/axe/package-lock.json) for the browser
+# test's accessibility check; npm is installed as root when missing.
+ensure_axe() {
+    dir=crates/soleflip-server/tests/axe
+    if [ -f "$dir/node_modules/axe-core/axe.min.js" ]; then return; fi
+    if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "soleflip setup: installing npm (apt-get install -y npm) for the accessibility check" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >&2 || true
+    fi
+    if command -v npm >/dev/null 2>&1; then
+        npm ci --prefix "$dir" --no-audit --no-fund >&2 || die "npm ci in $dir failed"
+    else
+        echo "soleflip setup: npm missing: the browser test will fail; install it (sudo apt-get install -y npm), then: npm ci --prefix $dir" >&2
+    fi
+}

@@ -7,4 +7,6 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 ensure_rust
 [ -n "${DATABASE_URL:-}" ] || ensure_postgres
+ensure_chromium
+ensure_axe
 exec cargo test --workspace "$@"

@@ -1167,11 +1167,18 @@ pub(crate) async fn purchase_write(
         },
     )
     .await?;
+    // A new SKU on several lines (two sizes of one model) is created once.
+    let mut created: Vec<(String, Uuid)> = Vec::new();
     for (li, line) in resolved.into_iter().enumerate() {
-        let product_created = line.product.is_none();
-        let product = match line.product {
-            Some(p) => p,
-            None => sql::insert_product(&mut *tx, &line.sku, line.brand_id, category).await?,
+        let made_here = created.iter().find(|(s, _)| *s == line.sku).map(|c| c.1);
+        let product_created = line.product.is_none() && made_here.is_none();
+        let product = match (line.product, made_here) {
+            (Some(p), _) | (None, Some(p)) => p,
+            (None, None) => {
+                let id = sql::insert_product(&mut *tx, &line.sku, line.brand_id, category).await?;
+                created.push((line.sku.clone(), id));
+                id
+            }
         };
         let size_id = sql::find_or_insert_size(
             &mut *tx,

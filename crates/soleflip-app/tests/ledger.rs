@@ -608,3 +608,26 @@ async fn a_reported_minimum_seller_fee_is_not_topped_up_again_by_the_schedule() 
     assert_eq!(kinds, ["transaction_fee", "payment_processing"]);
     assert_eq!(sale.payout, d("33.80"));
 }
+
+#[tokio::test]
+async fn a_new_sku_on_two_lines_of_one_invoice_is_created_once() {
+    let db = migrated_db().await;
+    let app = app(&db);
+
+    let report = app
+        .purchase_add(&PurchaseRequest {
+            lines: vec![
+                line("DD1391-100", "US 10", "100.00", 1),
+                line("DD1391-100", "US 11", "100.00", 1),
+            ],
+            ..PurchaseRequest::default()
+        })
+        .await
+        .unwrap();
+
+    let created: Vec<bool> = report.lines.iter().map(|l| l.product_created).collect();
+    assert_eq!(created, [true, false]);
+    let mut conn = db.connect().await;
+    assert_eq!(count(&mut conn, "products.products").await, 1);
+    assert_eq!(count(&mut conn, "products.inventory").await, 2);
+}

@@ -1,4 +1,5 @@
-//! `soleflip serve`: migrates the database, then serves the HTTP API until SIGTERM or Ctrl-C.
+//! `soleflip serve`: migrates the database, then serves the HTTP API and the web page
+//! until SIGTERM or Ctrl-C.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,22 +15,24 @@ pub async fn run(bind: SocketAddr, app: &App) -> anyhow::Result<Outcome> {
     // The server gets an application handle of its own (its own pool), on the same data.
     let server_app = Arc::new(App::new(app.config().clone()));
     soleflip_app::auth::warm_up();
-    if let Some(token) = server_app.admin_setup_token().await? {
-        print(&format!(
-            "no usable admin yet, and there is no default password. Within 30 minutes, create \
-             the first admin with this one-time setup token (shown once):\n  {token}\n  \
-             curl -X POST http://{bind}/api/v1/setup -H 'content-type: application/json' \
-             --data-binary @-\n  and type {{\"token\":\"{token}\",\"username\":\"NAME\",\
-             \"password\":\"...\"}} then Ctrl-D (the password goes through stdin, never a \
-             command line)\n"
-        ));
-    }
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("binding {bind}"))?;
     let local = listener.local_addr().context("reading the bound address")?;
+    // After binding: the link names the port actually bound (`--bind 127.0.0.1:0`).
+    if let Some(token) = server_app.admin_setup_token().await? {
+        print(&format!(
+            "no usable admin yet, and there is no default password. Within 30 minutes, create \
+             the first admin with this one-time setup token (shown once): open\n  \
+             http://{local}/setup?token={token}\n  in a browser, or: curl -X POST \
+             http://{local}/api/v1/setup -H 'content-type: application/json' --data-binary @-\n  \
+             and type {{\"token\":\"{token}\",\"username\":\"NAME\",\"password\":\"...\"}} \
+             then Ctrl-D (the password goes through stdin, never a command line)\n"
+        ));
+    }
     print(&format!(
-        "database at migration {}; serving http://{local} (Ctrl-C or SIGTERM stops)\n",
+        "database at migration {}; serving http://{local} (the web page: open it in a browser; \
+         Ctrl-C or SIGTERM stops)\n",
         up.migrate.version
     ));
     let router = soleflip_server::router(server_app, soleflip_server::Limits::default());

@@ -44,8 +44,18 @@ async fn serve_migrates_prints_a_setup_token_answers_and_stops_on_sigterm() {
         "{printed:?}"
     );
     assert!(
+        printed
+            .iter()
+            .any(|l| l.contains(&format!("http://{addr}/setup?token="))),
+        "the setup link names the bound address: {printed:?}"
+    );
+    assert!(
         get(&addr, "/readyz").starts_with("HTTP/1.0 200"),
         "migrated by serve"
+    );
+    assert!(
+        get(&addr, "/login").starts_with("HTTP/1.0 200"),
+        "the web page is served"
     );
 
     let killed = Command::new("kill")

@@ -9,6 +9,7 @@ pub mod error;
 pub mod imports;
 pub mod openapi;
 pub mod routes;
+pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -89,7 +90,8 @@ pub fn router(app: Arc<App>, limits: Limits) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(not_found)
-        .with_state(state);
+        .with_state(state)
+        .layer(axum::middleware::from_fn(web::html_errors));
     routes.layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
@@ -116,11 +118,13 @@ pub fn router(app: Arc<App>, limits: Limits) -> Router {
                 header::X_FRAME_OPTIONS,
                 HeaderValue::from_static("DENY"),
             ))
-            .layer(SetResponseHeaderLayer::overriding(
+            // The pages set their own policy and referrer policy (crate::web); the rest gets
+            // the API's.
+            .layer(SetResponseHeaderLayer::if_not_present(
                 header::REFERRER_POLICY,
                 HeaderValue::from_static("no-referrer"),
             ))
-            .layer(SetResponseHeaderLayer::overriding(
+            .layer(SetResponseHeaderLayer::if_not_present(
                 header::CONTENT_SECURITY_POLICY,
                 HeaderValue::from_static(CSP),
             ))

@@ -62,6 +62,31 @@ pub const ACCESS: &[(&str, &str, Access, &str)] = &[
     ("GET", "/api/v1/db/status", ADMIN, "Applied and pending migrations"),
     ("GET", "/api/v1/db/verify", ADMIN, "Compare the database with what its migrations promise"),
     ("GET", "/api/v1/db/health", ADMIN, "Server facts and graded health checks"),
+    // The web page (crate::web): anonymous callers of a page are sent to /login.
+    ("GET", "/assets/app.css", Access::Public, "The page's stylesheet"),
+    ("GET", "/assets/app.js", Access::Public, "The page's one script (sets the time-zone cookie)"),
+    ("GET", "/login", Access::Public, "Page: log in"),
+    ("POST", "/login", Access::Public, "Page: log in (sets the session cookie)"),
+    ("GET", "/setup", Access::Public, "Page: create the first admin with the setup token"),
+    ("POST", "/setup", Access::Public, "Page: create the first admin"),
+    ("POST", "/logout", READ, "Page: log out"),
+    ("GET", "/", READ, "Page: dashboard"),
+    ("GET", "/inventory", READ, "Page: inventory list"),
+    ("GET", "/inventory/{id}", READ, "Page: one pair with its timeline and listings"),
+    ("POST", "/inventory/{id}/move", USER, "Page: move a pair"),
+    ("POST", "/inventory/{id}/listings", USER, "Page: list a pair"),
+    ("GET", "/inventory/{id}/sell", USER, "Page: a sale's fee quote"),
+    ("POST", "/inventory/{id}/sell", USER, "Page: record a sale"),
+    ("GET", "/purchases/new", USER, "Page: add a purchase"),
+    ("POST", "/purchases/new", USER, "Page: record a purchase"),
+    ("GET", "/sizes", READ, "Page: a size on every chart of a brand"),
+    ("GET", "/admin/users", ADMIN, "Page: users"),
+    ("POST", "/admin/users", ADMIN, "Page: add a user"),
+    ("POST", "/admin/users/{name}/disable", ADMIN, "Page: disable a user"),
+    ("GET", "/admin/tokens", ADMIN, "Page: API tokens"),
+    ("POST", "/admin/tokens", ADMIN, "Page: create an API token (shown once)"),
+    ("POST", "/admin/tokens/{id}/revoke", ADMIN, "Page: revoke an API token"),
+    ("GET", "/admin/database", ADMIN, "Page: migrations, verification and health"),
 ];
 
 /// The declared access of a route; None: undeclared.
@@ -72,7 +97,7 @@ pub fn access_of(method: &Method, path: &str) -> Option<Access> {
         .map(|(_, _, a, _)| *a)
 }
 
-/// Every route the router serves under /api/v1: method, path, handler.
+/// Every route the router serves (under /api/v1, and the web page's): method, path, handler.
 pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     vec![
         (Method::POST, "/api/v1/auth/login", post(login)),
@@ -129,6 +154,9 @@ pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/api/v1/db/verify", get(db_verify)),
         (Method::GET, "/api/v1/db/health", get(db_health)),
     ]
+    .into_iter()
+    .chain(crate::web::handlers())
+    .collect()
 }
 
 /// The signed-in caller of a request (set by the authorization layer).

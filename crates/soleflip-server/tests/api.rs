@@ -57,6 +57,11 @@ async fn every_route_declares_its_access_and_answers_each_role_accordingly() {
             Role::Admin,
         ),
     ];
+    // Redirects are answers here (a page sends the anonymous to /login), not followed.
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let mut undeclared = Vec::new();
     for (method, path, _) in handlers() {
         let Some(access) = access_of(&method, path) else {
@@ -69,7 +74,10 @@ async fn every_route_declares_its_access_and_answers_each_role_accordingly() {
                 .replace("{name}", "nobody"),
         );
         let send = |token: Option<&str>| {
-            let mut req = server.client.request(method.clone(), &url);
+            let mut req = plain.request(method.clone(), &url);
+            if !path.starts_with("/api/") {
+                req = req.header("accept", "text/html");
+            }
             if method == Method::POST {
                 req = req.json(&json!({}));
             }
@@ -78,9 +86,26 @@ async fn every_route_declares_its_access_and_answers_each_role_accordingly() {
             }
             req.send()
         };
-        let anonymous = send(None).await.unwrap().status();
+        let anonymous = send(None).await.unwrap();
+        let is_page = !path.starts_with("/api/");
+        let location = anonymous
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string());
+        let anonymous = anonymous.status();
         match access {
             Access::Public => assert_ne!(anonymous, StatusCode::FORBIDDEN, "{method} {path}"),
+            Access::AtLeast(_) if is_page => {
+                assert_eq!(
+                    anonymous,
+                    StatusCode::SEE_OTHER,
+                    "anonymous {method} {path}"
+                );
+                assert!(
+                    location.as_deref().is_some_and(|l| l.starts_with("/login")),
+                    "anonymous {method} {path} sent to {location:?}"
+                );
+            }
             Access::AtLeast(_) => {
                 assert_eq!(
                     anonymous,

@@ -1,0 +1,233 @@
+//! The web page's HTTP contract over a real server and real PostgreSQL: its security headers,
+//! its assets, and the CSRF defence of its forms (the browser walk is tests/browser.rs).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers stop the test loudly on a failed step"
+)]
+
+mod common;
+
+use reqwest::StatusCode;
+use soleflip_app::auth::{Actor, Role};
+use soleflip_app::ledger::{PurchaseLineRequest, PurchaseRequest};
+
+const PW: &str = "correct horse battery";
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Logs `name` in through the login form; the session cookie's value.
+async fn login_form(server: &common::Server, client: &reqwest::Client, name: &str) -> String {
+    let res = client
+        .post(server.url("/login"))
+        .header("origin", &server.base)
+        .form(&[("username", name), ("password", PW), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && cookie.contains("Path=/;"),
+        "{cookie}"
+    );
+    cookie.split(';').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_page_carries_the_strict_policy_and_loads_nothing_from_another_host() {
+    let server = common::spawn().await;
+
+    let res = browser().get(server.url("/login")).send().await.unwrap();
+
+    assert_eq!(res.status(), StatusCode::OK);
+    let h = res.headers();
+    assert_eq!(h["content-security-policy"], soleflip_server::web::PAGE_CSP);
+    assert!(!soleflip_server::web::PAGE_CSP.contains("unsafe"));
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["referrer-policy"], "same-origin");
+    assert!(h["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = res.text().await.unwrap();
+    for attr in ["src", "href", "action"] {
+        for outside in ["http:", "https:", "//"] {
+            let bad = format!("{attr}=\"{outside}");
+            assert!(!html.contains(&bad), "{bad} in {html}");
+        }
+    }
+    for inline in ["style=", "<style", "onclick=", "onload=", "<script>"] {
+        assert!(!html.contains(inline), "{inline} in {html}");
+    }
+    for (path, kind) in [
+        ("/assets/app.css", "text/css"),
+        ("/assets/app.js", "text/javascript"),
+    ] {
+        let res = browser().get(server.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert!(res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with(kind));
+    }
+}
+
+#[tokio::test]
+async fn an_api_client_keeps_the_json_envelope_and_a_browser_gets_a_page_or_the_login() {
+    let server = common::spawn().await;
+
+    let api = browser()
+        .get(server.url("/inventory"))
+        .send()
+        .await
+        .unwrap();
+    let page = browser()
+        .get(server.url("/inventory?state=available"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        page.headers()["location"],
+        "/login?next=/inventory%3Fstate%3Davailable"
+    );
+}
+
+#[tokio::test]
+async fn a_form_post_from_a_cookie_session_needs_this_servers_origin() {
+    let server = common::spawn().await;
+    server
+        .app
+        .user_add(&Actor::cli(), "alice", Role::User, Some(PW))
+        .await
+        .unwrap();
+    let bought = server
+        .app
+        .purchase_add(&PurchaseRequest {
+            lines: vec![PurchaseLineRequest {
+                sku: "DD1391-100".into(),
+                size: "US 10".into(),
+                price: "100".into(),
+                vat_rate: None,
+                quantity: 1,
+            }],
+            ..PurchaseRequest::default()
+        })
+        .await
+        .unwrap();
+    let pair = bought.lines[0].pairs[0].id;
+    let client = browser();
+    let cookie = login_form(&server, &client, "alice").await;
+    let move_to = |origin: Option<&str>| {
+        let mut req = client
+            .post(server.url(&format!("/inventory/{pair}/move")))
+            .header("cookie", &cookie)
+            .header("accept", "text/html")
+            .form(&[("to", "available")]);
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        req.send()
+    };
+
+    let forged = move_to(Some("http://evil.example")).await.unwrap();
+    let bare = move_to(None).await.unwrap();
+    let ours = move_to(Some(&server.base)).await.unwrap();
+
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(bare.status(), StatusCode::FORBIDDEN);
+    assert_eq!(ours.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        ours.headers()["location"].to_str().unwrap(),
+        format!("/inventory/{pair}?done=moved")
+    );
+    let shown = server.app.inventory_show(pair).await.unwrap();
+    assert_eq!(shown.pair.state.as_deref(), Some("available"), "moved once");
+}
+
+#[tokio::test]
+async fn a_login_form_posted_from_another_site_is_refused() {
+    let server = common::spawn().await;
+    server
+        .app
+        .user_add(&Actor::cli(), "alice", Role::User, Some(PW))
+        .await
+        .unwrap();
+
+    let res = browser()
+        .post(server.url("/login"))
+        .header("origin", "http://evil.example")
+        .form(&[("username", "alice"), ("password", PW)])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res.headers().get("set-cookie").is_none());
+}
+
+#[tokio::test]
+async fn the_inventory_list_pages_by_25_and_filters_by_sku() {
+    let server = common::spawn().await;
+    server
+        .app
+        .user_add(&Actor::cli(), "rita", Role::Readonly, Some(PW))
+        .await
+        .unwrap();
+    for (sku, quantity) in [("DD1391-100", 27), ("GW2871", 3)] {
+        server
+            .app
+            .purchase_add(&PurchaseRequest {
+                lines: vec![PurchaseLineRequest {
+                    sku: sku.into(),
+                    size: "US 10".into(),
+                    price: "80".into(),
+                    vat_rate: None,
+                    quantity,
+                }],
+                ..PurchaseRequest::default()
+            })
+            .await
+            .unwrap();
+    }
+    let client = browser();
+    let cookie = login_form(&server, &client, "rita").await;
+    let get = |path: &str| {
+        client
+            .get(server.url(path))
+            .header("cookie", &cookie)
+            .header("accept", "text/html")
+            .send()
+    };
+    let rows = |html: &str| html.matches("<td><a href=\"/inventory/").count();
+
+    let first = get("/inventory").await.unwrap().text().await.unwrap();
+    let second = get("/inventory?page=2")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let by_sku = get("/inventory?q=GW2871&state=incoming")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    assert_eq!((rows(&first), rows(&second), rows(&by_sku)), (25, 5, 3));
+    assert!(
+        first.contains("href=\"/inventory?page=2\" rel=\"next\""),
+        "{first}"
+    );
+    assert!(!second.contains("rel=\"next\""));
+    assert!(second.contains("rel=\"prev\""));
+}
