@@ -6,6 +6,8 @@
 # text columns on the same cluster, in the same run. RUNS (default 3) rounds, each a floor then
 # an import after `db reset --yes`, medians. The import's max RSS is GNU time's (the client only;
 # the server's memory is not in it). Targets: import <= 3x the floor, max RSS <= 200 MB.
+# A second floor shows what the schema itself costs: the rows the import wrote, copied out and
+# COPY'd back into the same tables (emptied, triggers and foreign keys off, indexes kept).
 # Each import is checked: every row imported, none rejected or present, the report's file sums
 # equal to the generated columns' sums. The steps' times come from the server log
 # (log_min_duration_statement = 0), so a slow merge step shows by name.
@@ -289,7 +291,7 @@ seed() {
             analyze products.products; checkpoint;"; } | psql -X -q -v ON_ERROR_STOP=1 "$URL"
 }
 
-floor=(); import=(); rss=(); failed=""
+floor=(); import=(); rss=(); rows_floor=(); failed=""
 for run in $(seq "$RUNS"); do
     psql -X -q -v ON_ERROR_STOP=1 "$FLOOR" -c "$floor_ddl"
     t0=$(now_ms)
@@ -310,6 +312,27 @@ for run in $(seq "$RUNS"); do
     t1=$(now_ms); import+=($((t1 - t0)))
     rss+=($(awk -F': ' '/Maximum resident set size/ {print int($2 / 1024)}' "$WORK/time.txt"))
     ledger_mb=$(psql -X -At "$URL" -c "select pg_database_size(current_database()) / 1048576")
+
+    # The second floor, the schema's own: the rows this import wrote (pairs, their events,
+    # orders, fee lines, import records) copied out, then COPY'd back into the same tables,
+    # emptied, with triggers and foreign keys off (session_replication_role = replica): what
+    # storing these rows costs in this schema, with its indexes, and nothing else.
+    for t in products.inventory products.inventory_events transactions.orders \
+             transactions.order_fee_lines integration.import_records; do
+        psql -X -q -v ON_ERROR_STOP=1 "$URL" -c "\\copy $t to '$WORK/$t.bin' (format binary)"
+    done
+    psql -X -q "$URL" -c "checkpoint"
+    t0=$(now_ms)
+    { echo "begin; set local session_replication_role = replica;"
+      echo "truncate products.inventory, products.inventory_events, transactions.orders,"
+      echo "         transactions.order_fee_lines, integration.import_records cascade;"
+      for t in products.inventory products.inventory_events transactions.orders \
+               transactions.order_fee_lines integration.import_records; do
+          echo "\\copy $t from '$WORK/$t.bin' (format binary)"
+      done
+      echo "commit;"; } | psql -X -q -v ON_ERROR_STOP=1 "$URL"
+    t1=$(now_ms); rows_floor+=($((t1 - t0)))
+    rm -f "$WORK"/*.bin
 
     # The report against what was generated.
     problems=$(python3 - "$WORK/import.json" "$ROWS" $facts <<'PY'
@@ -420,6 +443,9 @@ echo "data: $ROWS rows, $size_mb MB ($(fact no_style_rows) without a style code,
 echo "COPY into an unlogged 44-column text table : median $b ms of ${floor[*]}  (floor)"
 echo "soleflip import stockx-sales               : median $a ms of ${import[*]}"
 echo "ratio import/floor                         : $r  (target <= 3)"
+c=$(median "${rows_floor[@]}")
+echo "COPY of the rows the import wrote, back into its emptied tables, triggers off : median $c ms of ${rows_floor[*]}"
+echo "  (the schema's floor: ratio to the file floor $(ratio "$c" "$b"), import/schema floor $(ratio "$a" "$c"))"
 echo "import max RSS                             : median $m MB of ${rss[*]}  (target <= 200)"
 [ -z "$failed" ] || echo "checks failed:$failed"
 echo "$verdict"
