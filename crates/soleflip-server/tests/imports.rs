@@ -17,20 +17,8 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use soleflip_app::auth::{Actor, Role};
 
-const PW: &str = "correct horse battery";
-
 async fn token_for(server: &common::Server, name: &str, role: Role) -> String {
-    server
-        .app
-        .user_add(&Actor::cli(), name, role, Some(PW))
-        .await
-        .unwrap();
-    server
-        .app
-        .token_create(&Actor::cli(), name, "test", None)
-        .await
-        .unwrap()
-        .token
+    server.token_for(name, role).await
 }
 
 fn stockx_fixture() -> Vec<u8> {
@@ -210,7 +198,7 @@ async fn a_server_told_to_stop_during_an_import_lets_the_job_commit_whole() {
         home: home.path().to_path_buf(),
         database: Some(db.target.clone()),
     }));
-    app.user_add(&Actor::cli(), "seller", Role::User, Some(PW))
+    app.user_add(&Actor::cli(), "seller", Role::User, Some(common::PW))
         .await
         .unwrap();
     let token = app

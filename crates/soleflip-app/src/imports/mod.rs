@@ -119,6 +119,33 @@ fn display_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
+/// Ends a run: its batch row completed with the report (which checks the balance of every
+/// order of the batch, now rather than at commit, so that a dry run is checked too), then
+/// commit, or roll everything back for a dry run.
+async fn finish(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    batch: Uuid,
+    rows: u64,
+    report: &impl Serialize,
+    dry_run: bool,
+) -> Result<(), ImportError> {
+    let json = serde_json::to_value(report).map_err(anyhow::Error::new)?;
+    sql::complete_batch(
+        &mut *tx,
+        batch,
+        i64::try_from(rows).unwrap_or(i64::MAX),
+        &json,
+    )
+    .await?;
+    sql::check_deferred(&mut tx).await?;
+    if dry_run {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
 /// A parser of one sales format: reads the file and sends staged lines (in chunks) down the
 /// channel, reporting progress; returns the rows read, the file's SHA-256 and notes. It runs
 /// on a blocking thread, so it owns what it is given.
@@ -260,14 +287,7 @@ impl App {
             file_sums: sql::sale_sums(&mut tx, "file").await?,
             notes: summary.notes,
         };
-        let json = serde_json::to_value(&report).map_err(anyhow::Error::new)?;
-        sql::complete_batch(&mut *tx, batch, summary.rows as i64, &json).await?;
-        sql::check_deferred(&mut tx).await?;
-        if dry_run {
-            tx.rollback().await?;
-        } else {
-            tx.commit().await?;
-        }
+        finish(tx, batch, summary.rows, &report, dry_run).await?;
         Ok(report)
     }
 }

@@ -425,14 +425,7 @@ impl App {
         rejected.truncate(REJECTED_SHOWN);
         report.rejected_lines = rejected;
         report.sums = sums.into_values().collect();
-        let json = serde_json::to_value(&report).map_err(anyhow::Error::new)?;
-        sql::complete_batch(&mut *tx, batch, rows as i64, &json).await?;
-        sql::check_deferred(&mut tx).await?;
-        if dry_run {
-            tx.rollback().await?;
-        } else {
-            tx.commit().await?;
-        }
+        super::finish(tx, batch, rows, &report, dry_run).await?;
         Ok(report)
     }
 }

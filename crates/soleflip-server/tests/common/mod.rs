@@ -24,7 +24,21 @@ impl Server {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+
+    /// An API token for a new user of this role (password `PW`).
+    pub async fn token_for(&self, name: &str, role: soleflip_app::auth::Role) -> String {
+        let cli = soleflip_app::auth::Actor::cli();
+        self.app.user_add(&cli, name, role, Some(PW)).await.unwrap();
+        self.app
+            .token_create(&cli, name, "test", None)
+            .await
+            .unwrap()
+            .token
+    }
 }
+
+/// The password of the test users.
+pub const PW: &str = "correct horse battery";
 
 pub async fn spawn() -> Server {
     spawn_on(soleflip_testkit::migrated_db().await).await
