@@ -278,26 +278,56 @@ pub struct MergeCounts {
 }
 
 /// The steps of the merge, in order, named for progress messages (`imports/merge/*.sql`).
-const MERGE_STEPS: [(&str, &str); 12] = [
-    ("index", include_str!("imports/merge/00_index.sql")),
-    (
-        "duplicates",
-        include_str!("imports/merge/01_duplicates.sql"),
-    ),
-    ("present", include_str!("imports/merge/02_present.sql")),
-    ("products", include_str!("imports/merge/03_products.sql")),
-    (
-        "new products",
-        include_str!("imports/merge/04_products_created.sql"),
-    ),
-    ("sizes", include_str!("imports/merge/05_sizes.sql")),
-    ("stock", include_str!("imports/merge/06_match.sql")),
-    ("stock", include_str!("imports/merge/07_lock.sql")),
-    ("new pairs", include_str!("imports/merge/08_new_pairs.sql")),
-    ("orders", include_str!("imports/merge/09_orders.sql")),
-    ("fee lines", include_str!("imports/merge/10_fee_lines.sql")),
-    ("moves", include_str!("imports/merge/11_moves.sql")),
-];
+/// `bulk`: the new pairs, orders and fee lines are written with triggers and foreign-key checks
+/// off (`*_bulk.sql`, `10b_triggers_on.sql`), which needs a role that may set
+/// `session_replication_role`.
+fn merge_steps(bulk: bool) -> Vec<(&'static str, &'static str)> {
+    let mut steps = vec![
+        ("index", include_str!("imports/merge/00_index.sql")),
+        (
+            "duplicates",
+            include_str!("imports/merge/01_duplicates.sql"),
+        ),
+        ("present", include_str!("imports/merge/02_present.sql")),
+        ("products", include_str!("imports/merge/03_products.sql")),
+        (
+            "new products",
+            include_str!("imports/merge/04_products_created.sql"),
+        ),
+        ("sizes", include_str!("imports/merge/05_sizes.sql")),
+        ("stock", include_str!("imports/merge/06_match.sql")),
+        ("stock", include_str!("imports/merge/07_lock.sql")),
+    ];
+    if bulk {
+        steps.push((
+            "new pairs",
+            include_str!("imports/merge/08_new_pairs_bulk.sql"),
+        ));
+    } else {
+        steps.push(("new pairs", include_str!("imports/merge/08_new_pairs.sql")));
+    }
+    steps.push(("orders", include_str!("imports/merge/09_orders.sql")));
+    steps.push(("fee lines", include_str!("imports/merge/10_fee_lines.sql")));
+    if bulk {
+        steps.push((
+            "fee lines",
+            include_str!("imports/merge/10b_triggers_on.sql"),
+        ));
+    }
+    steps.push(("moves", include_str!("imports/merge/11_moves.sql")));
+    steps
+}
+
+/// True when this session may write with triggers off (`session_replication_role`): a
+/// superuser, as the embedded server's owner is.
+pub async fn may_bulk_write(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "select rolsuper or has_parameter_privilege('session_replication_role', 'set') \
+           from pg_roles where rolname = current_user",
+    )
+    .fetch_one(conn)
+    .await
+}
 
 /// Names the run for the merge: its batch, platform (a `core.platforms` slug) and the category
 /// (a `core.categories` slug) of new products. False when either slug is unknown.
@@ -324,10 +354,11 @@ pub async fn start_merge(
 /// hears each step's name before it runs.
 pub async fn merge_sales(
     conn: &mut PgConnection,
+    bulk: bool,
     progress: &(dyn Fn(&'static str) + Send + Sync),
 ) -> Result<MergeCounts, sqlx::Error> {
     let mut products_created = 0;
-    for (name, sql) in MERGE_STEPS.iter().copied() {
+    for (name, sql) in merge_steps(bulk) {
         progress(name);
         let done = conn.execute(sql).await?;
         if name == "new products" {

@@ -266,7 +266,9 @@ impl App {
             .into());
         }
         let merge_progress = |step: &'static str| progress(Progress::Merge(step));
-        let counts = sql::merge_sales(&mut tx, &merge_progress).await?;
+        let bulk = std::env::var_os("SOLEFLIP_IMPORT_TRIGGERS").is_none()
+            && sql::may_bulk_write(&mut tx).await?;
+        let counts = sql::merge_sales(&mut tx, bulk, &merge_progress).await?;
         sql::record_lines(&mut tx, batch).await?;
         let report = SalesImportReport {
             kind,
