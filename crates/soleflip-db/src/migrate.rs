@@ -68,6 +68,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "auth_sessions",
         sql: include_str!("../../../migrations/0007_auth_sessions.sql"),
     },
+    Migration {
+        version: 8,
+        name: "awin_feeds",
+        sql: include_str!("../../../migrations/0008_awin_feeds.sql"),
+    },
 ];
 
 /// The newest version this binary knows.

@@ -22,6 +22,7 @@ const MANIFESTS: &[(i64, &str)] = &[
     (5, include_str!("../../../migrations/manifest/0005.txt")),
     (6, include_str!("../../../migrations/manifest/0006.txt")),
     (7, include_str!("../../../migrations/manifest/0007.txt")),
+    (8, include_str!("../../../migrations/manifest/0008.txt")),
 ];
 
 /// The committed manifest for the database state after migration `version`.
