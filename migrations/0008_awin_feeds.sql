@@ -246,7 +246,9 @@ create index idx_awin_price_history_batch on integration.awin_price_history (bat
 -- One statement-level trigger with a transition table, as integration.track_price_changes of
 -- migration 4: a merge of a million offers appends its history with one insert ... select.
 -- The new values are read from the table by primary key (a join of two transition tables
--- would be planned once, when they were empty).
+-- would be planned once, when they were empty). The batch is a transaction-local setting the
+-- importer sets (soleflip.awin_batch_id, as migration 6's soleflip.* settings): a product a full
+-- feed marks out of stock was last seen by an earlier batch, but this batch changed it.
 create function integration.track_awin_offer_changes() returns trigger
 language plpgsql
 as $$
@@ -254,7 +256,7 @@ begin
     insert into integration.awin_price_history
         (product_id, batch_id, price, currency, in_stock, stock_quantity,
          previous_price, previous_in_stock, previous_stock_quantity, recorded_at)
-    select n.id, n.last_seen_batch_id, n.search_price, n.currency, n.in_stock, n.stock_quantity,
+    select n.id, nullif(current_setting('soleflip.awin_batch_id', true), '')::uuid, n.search_price, n.currency, n.in_stock, n.stock_quantity,
            o.search_price, o.in_stock, o.stock_quantity, now()
     from old_rows o
     join integration.awin_products n on n.id = o.id
@@ -286,13 +288,13 @@ comment on column integration.awin_price_history.batch_id is
 create table core.fx_rates (
     source         varchar(20)    not null,
     rate_date      date           not null,
-    base_currency  varchar(3)     not null,
+    base_currency  varchar(3)     not null default 'EUR',
     currency       varchar(3)     not null,
     rate           numeric(20,10) not null,
     imported_at    timestamptz    not null default now(),
     constraint fx_rates_pkey primary key (source, rate_date, base_currency, currency),
-    constraint chk_fx_rates_currencies check (
-        base_currency ~ '^[A-Z]{3}$' and currency ~ '^[A-Z]{3}$' and base_currency <> currency),
+    constraint chk_fx_rates_base_currency check (base_currency ~ '^[A-Z]{3}$'),
+    constraint chk_fx_rates_currency check (currency ~ '^[A-Z]{3}$'),
     constraint chk_fx_rates_rate check (rate > 0)
 );
 comment on table core.fx_rates is

@@ -99,6 +99,7 @@ fn known_code(e: &(dyn std::error::Error + 'static)) -> Option<Code> {
         crate::docs::DocsError,
         crate::ledger::LedgerError,
         crate::auth::AuthError,
+        crate::awin::ImportError,
         soleflip_pg::PgError,
         soleflip_db::target::ConnectError,
         soleflip_db::target::TargetError,
