@@ -85,6 +85,9 @@ pub enum Command {
     /// Reports: pnl (profit and loss), stock (pairs in stock by state and age)
     #[command(subcommand)]
     Report(crate::ledger::ReportCommand),
+    /// Import files: awin (a retail feed), fx (ECB reference rates)
+    #[command(subcommand)]
+    Import(crate::import::ImportCommand),
     /// Serve the HTTP API (runs `db up` first); stops gracefully on SIGTERM or Ctrl-C
     Serve {
         /// Address to listen on; another interface than this machine's only when asked

@@ -11,6 +11,7 @@ mod backup;
 mod cli;
 mod config;
 mod db;
+mod import;
 mod inspect;
 mod ledger;
 mod output;
@@ -89,6 +90,7 @@ async fn run(command: Command, app: &App) -> anyhow::Result<Outcome> {
         Command::Sale(cmd) => ledger::run(ledger::LedgerCommand::Sale(cmd), app).await,
         Command::Fees(cmd) => ledger::run(ledger::LedgerCommand::Fees(cmd), app).await,
         Command::Report(cmd) => ledger::run(ledger::LedgerCommand::Report(cmd), app).await,
+        Command::Import(cmd) => import::run(cmd, app).await,
         Command::Serve { bind } => serve::run(bind, app).await,
         Command::Completions { shell } => {
             cli::completions(shell);
