@@ -2,6 +2,7 @@
 //! refused file (exit 4, one line naming file and line, nothing written).
 #![expect(
     clippy::unwrap_used,
+    clippy::expect_used,
     reason = "helpers outside #[test] functions (and tests/common) stop the test loudly"
 )]
 
