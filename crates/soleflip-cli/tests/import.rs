@@ -1,9 +1,8 @@
 //! `soleflip import awin` and `import fx` end to end against real PostgreSQL: the report, and a
 //! refused file (exit 4, one line naming file and line, nothing written).
 #![expect(
-    clippy::unwrap_used,
     clippy::expect_used,
-    reason = "helpers outside #[test] functions (and tests/common) stop the test loudly"
+    reason = "the helpers of tests/common stop the test loudly"
 )]
 
 mod common;
