@@ -27,8 +27,9 @@
 --   * Duplicates. An adopted table may hold several rows of one (merchant_id,
 --     merchant_product_id): the same offer under successive aw_product_ids. The newest
 --     (last_updated, then feed_import_date, then updated_at) stays; the others are moved to
---     archive.integration_awin_products_superseded with their rows as they were (the archive
---     schema keeps data, never drops it), and their price history is re-pointed to the row
+--     archive.integration_awin_products_superseded (created only when there are any) with
+--     their rows as they were (the archive schema keeps data, never drops it), and their
+--     price history is re-pointed to the row
 --     that stays, so the offer keeps one continuous history.
 --   * An adopted row without merchant_product_id takes its aw_product_id as that id: it is the
 --     only identifier the row has. When a later feed names its real merchant_product_id, that
@@ -87,15 +88,6 @@ update integration.awin_products
    set merchant_product_id = awin_product_id
  where merchant_product_id is null;
 
-create table archive.integration_awin_products_superseded
-    (like integration.awin_products including defaults);
--- Like every table with updated_at, its rows keep it current (the promise of migration 2).
-create trigger update_awin_products_superseded_updated_at
-    before update on archive.integration_awin_products_superseded
-    for each row execute function core.update_updated_at_column();
-comment on table archive.integration_awin_products_superseded is
-    'Adopted integration.awin_products rows superseded by a newer row of the same (merchant_id, merchant_product_id) when migration 8 re-keyed the table; kept as they were.';
-
 create temporary table awin_ranked on commit drop as
 select id,
        first_value(id) over w as survivor_id,
@@ -110,9 +102,24 @@ update integration.awin_price_history h
   from awin_ranked r
  where r.id = h.product_id and r.rank > 1;
 
-insert into archive.integration_awin_products_superseded
-select p.* from integration.awin_products p
-join awin_ranked r on r.id = p.id and r.rank > 1;
+-- Only a database that has duplicates gets the archive table (a fresh one has nothing to keep).
+do $$
+begin
+    if exists (select 1 from awin_ranked where rank > 1) then
+        create table archive.integration_awin_products_superseded
+            (like integration.awin_products including defaults);
+        -- Like every table with updated_at, its rows keep it current (the promise of migration 2).
+        create trigger update_awin_products_superseded_updated_at
+            before update on archive.integration_awin_products_superseded
+            for each row execute function core.update_updated_at_column();
+        comment on table archive.integration_awin_products_superseded is
+            'Adopted integration.awin_products rows superseded by a newer row of the same (merchant_id, merchant_product_id) when migration 8 re-keyed the table; kept as they were.';
+        insert into archive.integration_awin_products_superseded
+        select p.* from integration.awin_products p
+        join awin_ranked r on r.id = p.id and r.rank > 1;
+    end if;
+end;
+$$;
 
 delete from integration.awin_products p
  using awin_ranked r
