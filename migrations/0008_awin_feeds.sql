@@ -18,8 +18,8 @@
 --      (never deleted);
 --   5. turns integration.awin_price_history into the record of real changes: one row per change
 --      of price, currency, stock flag or stock quantity, with the values before and after and
---      the batch that brought it, written by one statement-level trigger whoever updates; an
---      unchanged re-import appends nothing;
+--      the batch that brought it, written by a trigger whoever updates; an unchanged re-import
+--      appends nothing;
 --   6. adds core.fx_rates, reference exchange rates with their date and source (the ECB's
 --      euro foreign exchange reference rates first), for converting retail and resale prices.
 --
@@ -144,6 +144,12 @@ drop index integration.idx_awin_ean;
 drop index integration.idx_awin_ean_in_stock;
 -- a left prefix of the new key's index
 drop index integration.idx_awin_merchant;
+-- Indexes nothing reads (the old enrichment job's filters; a boolean), each of which a feed
+-- merge of a million offers would otherwise maintain.
+drop index integration.idx_awin_in_stock;
+drop index integration.idx_awin_last_updated;
+drop index integration.idx_awin_profit;
+drop index integration.idx_awin_enrichment_status;
 
 alter table integration.awin_products
     drop constraint awin_products_awin_product_id_key,
@@ -193,12 +199,16 @@ alter table integration.awin_products
     add constraint chk_awin_products_gtin check (gtin ~ '^[0-9]{14}$'),
     add constraint chk_awin_products_currency check (currency ~ '^[A-Z]{3}$'),
     add constraint chk_awin_products_prices check (
-        search_price >= 0 and store_price >= 0 and rrp_price >= 0 and delivery_cost >= 0),
-    add constraint awin_products_last_seen_batch_id_fkey foreign key (last_seen_batch_id)
-        references integration.import_batches (id) on delete set null;
+        search_price >= 0 and store_price >= 0 and rrp_price >= 0 and delivery_cost >= 0);
+
+-- Every import updates every offer it carries (when it was last seen). Half of each page is
+-- left free so that such an update, which changes no indexed column, stays on its page (a HOT
+-- update: no index entry written); the dead versions are pruned as the page is next updated.
+-- For the same reason last_seen_batch_id has no foreign key (the key would want an index, and
+-- the index an entry per update); batches are never deleted.
+alter table integration.awin_products set (fillfactor = 50);
 
 create index idx_awin_products_gtin on integration.awin_products (gtin);
-create index idx_awin_products_last_seen_batch on integration.awin_products (last_seen_batch_id);
 
 comment on table integration.awin_products is
     'Offers from AWIN retail feeds, one per (merchant_id, merchant_product_id): identifiers as text, the first valid GTIN as GTIN-14, prices in the row''s currency, stock, links, when last seen, and the catalog/StockX match.';
@@ -229,7 +239,7 @@ comment on column integration.awin_products.in_stock is
 comment on column integration.awin_products.parent_product_id is
     'The merchant''s id of the product a size variant belongs to (fashion feeds carry one row per size).';
 comment on column integration.awin_products.last_seen_batch_id is
-    'The import batch that last carried this offer.';
+    'The import batch (integration.import_batches.id) that last carried this offer; no foreign key, so that marking an offer seen writes no index entry.';
 comment on column integration.awin_products.last_seen_at is
     'When a feed last carried this offer.';
 
@@ -250,12 +260,13 @@ alter table integration.awin_price_history
 create index idx_awin_price_history_product on integration.awin_price_history (product_id);
 create index idx_awin_price_history_batch on integration.awin_price_history (batch_id);
 
--- One statement-level trigger with a transition table, as integration.track_price_changes of
--- migration 4: a merge of a million offers appends its history with one insert ... select.
--- The new values are read from the table by primary key (a join of two transition tables
--- would be planned once, when they were empty). The batch is a transaction-local setting the
--- importer sets (soleflip.awin_batch_id, as migration 6's soleflip.* settings): a product a full
--- feed marks out of stock was last seen by an earlier batch, but this batch changed it.
+-- A row trigger whose WHEN clause compares old and new values: the server evaluates it per row
+-- without calling the function, so an import that re-sees a million unchanged offers fires
+-- nothing, and one whose prices changed for 5 % of them appends exactly those rows. (A
+-- statement trigger with a transition table would copy all million old rows first.) The batch
+-- is a transaction-local setting the importer sets (soleflip.awin_batch_id, as migration 6's
+-- soleflip.* settings): a product a full feed marks out of stock was last seen by an earlier
+-- batch, but this batch changed it.
 create function integration.track_awin_offer_changes() returns trigger
 language plpgsql
 as $$
@@ -263,20 +274,20 @@ begin
     insert into integration.awin_price_history
         (product_id, batch_id, price, currency, in_stock, stock_quantity,
          previous_price, previous_in_stock, previous_stock_quantity, recorded_at)
-    select n.id, nullif(current_setting('soleflip.awin_batch_id', true), '')::uuid, n.search_price, n.currency, n.in_stock, n.stock_quantity,
-           o.search_price, o.in_stock, o.stock_quantity, now()
-    from old_rows o
-    join integration.awin_products n on n.id = o.id
-    where (n.search_price, n.currency, n.in_stock, n.stock_quantity)
-          is distinct from (o.search_price, o.currency, o.in_stock, o.stock_quantity);
+    values
+        (new.id, nullif(current_setting('soleflip.awin_batch_id', true), '')::uuid,
+         new.search_price, new.currency, new.in_stock, new.stock_quantity,
+         old.search_price, old.in_stock, old.stock_quantity, now());
     return null;
 end;
 $$;
 
 create trigger awin_offer_change_trigger
     after update on integration.awin_products
-    referencing old table as old_rows
-    for each statement execute function integration.track_awin_offer_changes();
+    for each row
+    when ((old.search_price, old.currency, old.in_stock, old.stock_quantity)
+          is distinct from (new.search_price, new.currency, new.in_stock, new.stock_quantity))
+    execute function integration.track_awin_offer_changes();
 
 comment on function integration.track_awin_offer_changes() is
     'Trigger function: for each offer whose price, currency, stock flag or stock quantity an update changed, appends one integration.awin_price_history row with the values before and after.';

@@ -523,7 +523,8 @@ impl App {
             }
             copy.finish().await?;
         }
-        let superseded = sql::dedupe_stage(&mut tx).await?;
+        let staged = report.rows_read - report.rejected;
+        let superseded = sql::dedupe_stage(&mut tx, staged).await?;
         for (line, winner) in superseded {
             report.reject(RowIssue {
                 line: u64::try_from(line).unwrap_or(0),

@@ -1,6 +1,6 @@
 //! AWIN retail feeds in the `integration` schema, and reference FX rates in `core`: the staging
 //! table a feed is copied into, the set-based merge into `integration.awin_products` (whose
-//! statement trigger appends the history of real changes), the marking of offers a full feed
+//! row trigger appends the history of real changes), the marking of offers a full feed
 //! no longer carries, and the upsert of rates. The rules that read a feed row are the app
 //! layer's (`soleflip_app::awin`); every statement here runs in the caller's transaction.
 
@@ -154,10 +154,23 @@ pub async fn begin_stage(
     conn.copy_in_raw(STAGE_COPY).await
 }
 
-/// Later lines of the same offer in one file: (line, the later line that wins), in line order.
-/// Then keeps one row per offer (the last) in `awin_incoming`, analyzed for the merge.
-pub async fn dedupe_stage(conn: &mut PgConnection) -> Result<Vec<(i64, i64)>, sqlx::Error> {
-    let superseded = sqlx::query_as(
+/// Keeps one row per offer (the last line) in `awin_incoming`, analyzed for the merge, and
+/// returns the earlier lines of offers the file gives more than once: (line, the later line
+/// that wins), in line order (looked for only when there are any).
+pub async fn dedupe_stage(
+    conn: &mut PgConnection,
+    staged: u64,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::raw_sql(include_str!("awin/incoming.sql"))
+        .execute(&mut *conn)
+        .await?;
+    let kept: i64 = sqlx::query_scalar("select count(*) from awin_incoming")
+        .fetch_one(&mut *conn)
+        .await?;
+    if u64::try_from(kept).is_ok_and(|k| k == staged) {
+        return Ok(Vec::new());
+    }
+    sqlx::query_as(
         "select line, winner from ( \
              select line, last_value(line) over w as winner from awin_stage \
              window w as (partition by merchant_id, merchant_product_id order by line \
@@ -165,11 +178,7 @@ pub async fn dedupe_stage(conn: &mut PgConnection) -> Result<Vec<(i64, i64)>, sq
          where line <> winner order by line",
     )
     .fetch_all(&mut *conn)
-    .await?;
-    sqlx::raw_sql(include_str!("awin/incoming.sql"))
-        .execute(&mut *conn)
-        .await?;
-    Ok(superseded)
+    .await
 }
 
 /// Records the import batch and makes it the batch the history trigger stamps.

@@ -5,6 +5,4 @@ select distinct on (merchant_id, merchant_product_id) *
 from awin_stage
 order by merchant_id, merchant_product_id, line desc;
 
-create unique index on awin_incoming (merchant_id, merchant_product_id);
-
 analyze awin_incoming;

@@ -1,6 +1,6 @@
 -- The file's offers into integration.awin_products in one statement: new ones inserted, known
 -- ones given every value the feed carries and the batch that last saw them ($1). The table's
--- statement trigger appends one history row per real change of price or stock.
+-- row trigger appends one history row per real change of price or stock.
 insert into integration.awin_products as p (
     merchant_id, merchant_product_id, awin_product_id, merchant_name, data_feed_id,
     product_name, brand_name, brand_id, ean, product_gtin, upc, gtin, mpn, product_model,
