@@ -523,8 +523,7 @@ impl App {
             }
             copy.finish().await?;
         }
-        let staged = report.rows_read - report.rejected;
-        let superseded = sql::dedupe_stage(&mut tx, staged).await?;
+        let superseded = sql::dedupe_stage(&mut tx).await?;
         for (line, winner) in superseded {
             report.reject(RowIssue {
                 line: u64::try_from(line).unwrap_or(0),

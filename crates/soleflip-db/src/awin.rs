@@ -156,21 +156,27 @@ pub async fn begin_stage(
 
 /// Keeps one row per offer (the last line) in `awin_incoming`, analyzed for the merge, and
 /// returns the earlier lines of offers the file gives more than once: (line, the later line
-/// that wins), in line order (looked for only when there are any).
-pub async fn dedupe_stage(
-    conn: &mut PgConnection,
-    staged: u64,
-) -> Result<Vec<(i64, i64)>, sqlx::Error> {
-    sqlx::raw_sql(include_str!("awin/incoming.sql"))
+/// that wins), in line order. A file without duplicates (the usual case) is not sorted at all:
+/// its staging table becomes `awin_incoming` as it is.
+pub async fn dedupe_stage(conn: &mut PgConnection) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    // The sorts and hashes of a million staged rows fit in memory (the default 4 MB spills
+    // them to disk). For the caller's transaction only.
+    sqlx::raw_sql("set local work_mem = '256MB'; analyze awin_stage")
         .execute(&mut *conn)
         .await?;
-    let kept: i64 = sqlx::query_scalar("select count(*) from awin_incoming")
-        .fetch_one(&mut *conn)
-        .await?;
-    if u64::try_from(kept).is_ok_and(|k| k == staged) {
+    let repeated: bool = sqlx::query_scalar(
+        "select exists (select 1 from awin_stage \
+                        group by merchant_id, merchant_product_id having count(*) > 1)",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if !repeated {
+        sqlx::raw_sql("alter table awin_stage rename to awin_incoming")
+            .execute(&mut *conn)
+            .await?;
         return Ok(Vec::new());
     }
-    sqlx::query_as(
+    let superseded = sqlx::query_as(
         "select line, winner from ( \
              select line, last_value(line) over w as winner from awin_stage \
              window w as (partition by merchant_id, merchant_product_id order by line \
@@ -178,7 +184,11 @@ pub async fn dedupe_stage(
          where line <> winner order by line",
     )
     .fetch_all(&mut *conn)
-    .await
+    .await?;
+    sqlx::raw_sql(include_str!("awin/incoming.sql"))
+        .execute(&mut *conn)
+        .await?;
+    Ok(superseded)
 }
 
 /// Records the import batch and makes it the batch the history trigger stamps.
