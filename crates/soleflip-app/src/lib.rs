@@ -1,7 +1,7 @@
 //! SoleFlip's use cases: the one door to the data for the CLI, the HTTP API and the web page.
 //! An [`App`] is built once from an [`AppConfig`]; it holds the connection pool (and the
 //! embedded server when no server was given), and every use case is a function of one of its
-//! areas (`db`, `pg`, `users`, `health`, `docs`, `sizes`, `prices`, `backup`). Each returns a
+//! areas (`db`, `pg`, `users`, `health`, `docs`, `sizes`, `prices`, `backup`, `awin`). Each returns a
 //! typed, `serde::Serialize` report (what the CLI prints as text or JSON and the API returns) or
 //! an area error with a stable [`Code`].
 //!
@@ -10,10 +10,12 @@
 //! `soleflip-domain`. It must not depend on the CLI: no flags, no printing, no exit codes.
 
 pub mod auth;
+pub mod awin;
 pub mod backup;
 pub mod db;
 pub mod docs;
 pub mod error;
+pub mod fx;
 pub mod health;
 pub mod imports;
 pub mod ledger;

@@ -207,6 +207,43 @@ async fn adopted_and_migrated_equals_fresh_in_structure_and_keeps_every_row() {
         ),
         // Migration 4 records the currency of each observation (backfilled from its source).
         ("integration.price_history", &["currency"]),
+        // Migration 8 re-keys the AWIN offers (merchant_product_id filled), turns cents into
+        // numeric prices, adds the GTIN-14 and last-seen columns, and points history rows at
+        // their offer with the values of a change.
+        (
+            "integration.awin_products",
+            &[
+                "merchant_product_id",
+                "retail_price_cents",
+                "store_price_cents",
+                "rrp_price_cents",
+                "search_price",
+                "store_price",
+                "rrp_price",
+                "delivery_cost",
+                "upc",
+                "gtin",
+                "parent_product_id",
+                "last_seen_batch_id",
+                "last_seen_at",
+                "updated_at",
+            ],
+        ),
+        (
+            "integration.awin_price_history",
+            &[
+                "awin_product_id",
+                "price_cents",
+                "product_id",
+                "batch_id",
+                "price",
+                "currency",
+                "stock_quantity",
+                "previous_price",
+                "previous_in_stock",
+                "previous_stock_quantity",
+            ],
+        ),
     ];
     let before = all_rows(&mut conn, by_design).await;
     let platform_ids: Vec<String> =

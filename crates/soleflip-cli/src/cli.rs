@@ -85,7 +85,8 @@ pub enum Command {
     /// Reports: pnl (profit and loss), stock (pairs in stock by state and age)
     #[command(subcommand)]
     Report(crate::ledger::ReportCommand),
-    /// Imports into the ledger: stockx-sales, alias-sales, purchases
+    /// Imports: stockx-sales, alias-sales, purchases (into the ledger), awin (a retail feed),
+    /// fx (ECB reference rates)
     #[command(subcommand)]
     Import(crate::imports::ImportCommand),
     /// Serve the HTTP API (runs `db up` first); stops gracefully on SIGTERM or Ctrl-C

@@ -16,6 +16,7 @@ use soleflip_app::imports::{
 use soleflip_app::App;
 
 use crate::cli::Format;
+use crate::feeds::FeedCommand;
 use crate::output::{escape_controls, show};
 use crate::Outcome;
 
@@ -26,6 +27,10 @@ pub enum ImportCommand {
     StockxSales(FileArgs),
     /// An Alias (GOAT group) sales export (CSV) into the ledger
     AliasSales(AliasArgs),
+    /// An AWIN retail feed: publisher CSV (plain or gzip; `,` `;` `|` or tab) or enhanced JSONL
+    Awin(crate::feeds::AwinArgs),
+    /// The ECB euro reference rates (eurofxref CSV: `Date, USD, JPY, ...`)
+    Fx(crate::feeds::FxArgs),
     /// A purchase list (CSV, `;` or `,`, decimal commas, DD.MM.YYYY) into the ledger: one
     /// invoice per supplier and invoice number, one pair per unit
     Purchases(FileArgs),
@@ -137,6 +142,8 @@ pub async fn run(command: ImportCommand, app: &App) -> anyhow::Result<Outcome> {
             bar.done();
             show(&report?, a.format, render_purchases);
         }
+        ImportCommand::Awin(a) => return crate::feeds::run(FeedCommand::Awin(a), app).await,
+        ImportCommand::Fx(a) => return crate::feeds::run(FeedCommand::Fx(a), app).await,
     }
     Ok(Outcome::Ok)
 }

@@ -11,6 +11,7 @@ mod backup;
 mod cli;
 mod config;
 mod db;
+mod feeds;
 mod imports;
 mod inspect;
 mod ledger;

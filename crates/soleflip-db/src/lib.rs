@@ -1,7 +1,7 @@
 //! Everything SoleFlip says to PostgreSQL, and the rows it gets back: connection targets, the
 //! embedded migrations and their runner, schema introspection (`schema`: snapshots, manifests,
 //! drift; `verify`; `invariants`: the promises kept from migration 2 on), server facts
-//! (`server`), and one module per PostgreSQL schema (`auth`, `products`, `integration`). SQL
+//! (`server`), and one module per PostgreSQL schema (`auth`, `products`, `integration`; `awin`: feeds and FX rates). SQL
 //! lives here and nowhere else; rendering, grading and use cases do not.
 //!
 //! Depends on `soleflip-domain` only. Module dependencies point one way: `migrate` and `schema`
@@ -10,6 +10,7 @@
 pub mod admin;
 pub mod adopt;
 pub mod auth;
+pub mod awin;
 pub mod docs;
 pub mod health;
 pub mod imports;

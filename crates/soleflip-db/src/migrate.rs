@@ -73,6 +73,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "imports",
         sql: include_str!("../../../migrations/0008_imports.sql"),
     },
+    Migration {
+        version: 9,
+        name: "awin_feeds",
+        sql: include_str!("../../../migrations/0009_awin_feeds.sql"),
+    },
 ];
 
 /// The newest version this binary knows.

@@ -23,6 +23,7 @@ const MANIFESTS: &[(i64, &str)] = &[
     (6, include_str!("../../../migrations/manifest/0006.txt")),
     (7, include_str!("../../../migrations/manifest/0007.txt")),
     (8, include_str!("../../../migrations/manifest/0008.txt")),
+    (9, include_str!("../../../migrations/manifest/0009.txt")),
 ];
 
 /// The committed manifest for the database state after migration `version`.
