@@ -314,12 +314,17 @@ pub struct PairCost {
     pub cost_basis: Decimal,
 }
 
+/// The list tag of inventory cursors.
+const PAIRS_CURSOR: &str = "pairs";
+
 /// `inventory list`.
 #[derive(Debug, Clone, Serialize)]
 pub struct InventoryList {
     pub pairs: Vec<PairRow>,
     /// True when more pairs matched than the limit.
     pub truncated: bool,
+    /// When truncated: the cursor of the next page (pass it back as `after`).
+    pub next_cursor: Option<String>,
 }
 
 /// `inventory show`.
@@ -763,7 +768,8 @@ impl App {
         })
     }
 
-    /// Pairs, filtered by state (a label, `unknown` or `in_stock`), SKU and minimum age.
+    /// Pairs, filtered by state (a label, `unknown` or `in_stock`), SKU and minimum age, oldest
+    /// first (by when they entered the books, then id).
     #[tracing::instrument(skip(self))]
     pub async fn inventory_list(
         &self,
@@ -772,6 +778,26 @@ impl App {
         older_than_days: Option<u32>,
         limit: u32,
     ) -> Result<InventoryList, LedgerError> {
+        self.inventory_page(state, sku, older_than_days, limit, None)
+            .await
+    }
+
+    /// [`App::inventory_list`], one page: the pairs after `after` (the `next_cursor` of the
+    /// previous page; None: the first page). Keyset pagination: a page is read from the index,
+    /// however deep, and pairs added meanwhile neither repeat nor shift the pages.
+    #[tracing::instrument(skip(self))]
+    pub async fn inventory_page(
+        &self,
+        state: Option<&str>,
+        sku: Option<&str>,
+        older_than_days: Option<u32>,
+        limit: u32,
+        after: Option<&str>,
+    ) -> Result<InventoryList, LedgerError> {
+        let after = after
+            .map(|c| crate::cursor::decode_at_id(PAIRS_CURSOR, c))
+            .transpose()
+            .map_err(|e| LedgerError::Invalid(e.to_string()))?;
         let state = match state.map(str::trim) {
             None => None,
             Some(s @ ("unknown" | "in_stock")) => Some(s.to_owned()),
@@ -800,12 +826,21 @@ impl App {
                 sku: sku.map(|s| s.trim().to_owned()),
                 older_than_days: older,
                 limit: i64::from(limit) + 1,
+                after,
             },
         )
         .await?;
         let truncated = pairs.len() > limit as usize;
         pairs.truncate(limit as usize);
-        Ok(InventoryList { pairs, truncated })
+        let next_cursor = pairs
+            .last()
+            .filter(|_| truncated)
+            .map(|p| crate::cursor::encode_at_id(PAIRS_CURSOR, p.entered, p.id));
+        Ok(InventoryList {
+            pairs,
+            truncated,
+            next_cursor,
+        })
     }
 
     /// One pair with its event history and listings.

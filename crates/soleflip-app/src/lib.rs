@@ -11,6 +11,7 @@
 
 pub mod auth;
 pub mod backup;
+pub mod cursor;
 pub mod db;
 pub mod docs;
 pub mod error;

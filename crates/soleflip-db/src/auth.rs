@@ -82,6 +82,22 @@ pub async fn list_users(db: impl PgExecutor<'_>) -> Result<Vec<UserRow>, sqlx::E
     .await
 }
 
+/// One page of [`list_users`]: by name, after the name `after`.
+pub async fn list_users_page(
+    db: impl PgExecutor<'_>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {USER_COLUMNS} from auth.users where $1::text is null or username > $1 \
+         order by username limit $2"
+    ))
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
 /// One user by username or email.
 pub async fn find_user(
     db: impl PgExecutor<'_>,
@@ -240,13 +256,17 @@ pub struct TokenRow {
     pub expires_at: Option<String>,
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
+    /// When it was made, to the microsecond: the key of the list's order (cursors).
+    #[serde(skip)]
+    pub created: sqlx::types::chrono::DateTime<sqlx::types::chrono::Utc>,
 }
 
 const TOKEN_SELECT: &str = "select t.id, u.username as user, t.name::text as name, \
      to_char(t.created_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') as created_at, \
      to_char(t.expires_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') as expires_at, \
      to_char(t.last_used_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') as last_used_at, \
-     to_char(t.revoked_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') as revoked_at \
+     to_char(t.revoked_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') as revoked_at, \
+     t.created_at as created \
      from auth.api_tokens t join auth.users u on u.id = t.user_id";
 
 /// Adds a token; None when the user already has one of this name.
@@ -290,6 +310,30 @@ pub async fn list_tokens(
         "{TOKEN_SELECT} where $1::text is null or u.username = $1 order by t.created_at desc, t.id"
     ))
     .bind(user)
+    .fetch_all(db)
+    .await
+}
+
+/// One page of [`list_tokens`]: newest first, after the token (created, id) `after`.
+pub async fn list_tokens_page(
+    db: impl PgExecutor<'_>,
+    user: Option<&str>,
+    after: Option<(
+        sqlx::types::chrono::DateTime<sqlx::types::chrono::Utc>,
+        Uuid,
+    )>,
+    limit: i64,
+) -> Result<Vec<TokenRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{TOKEN_SELECT} where ($1::text is null or u.username = $1) \
+           and ($2::timestamptz is null \
+                or (t.created_at <= $2 and (t.created_at < $2 or t.id > $3::uuid))) \
+         order by t.created_at desc, t.id limit $4"
+    ))
+    .bind(user)
+    .bind(after.map(|(at, _)| at))
+    .bind(after.map(|(_, id)| id))
+    .bind(limit)
     .fetch_all(db)
     .await
 }

@@ -259,6 +259,9 @@ pub struct PairRow {
     /// When it entered our books (its first event), UTC.
     pub entered_at: Option<String>,
     pub age_days: Option<i32>,
+    /// When it entered our books, to the microsecond: the key of the list's order (cursors).
+    #[serde(skip)]
+    pub entered: sqlx::types::chrono::DateTime<sqlx::types::chrono::Utc>,
 }
 
 /// What `inventory list` asks for.
@@ -270,6 +273,11 @@ pub struct PairFilter {
     pub sku: Option<String>,
     pub older_than_days: Option<i32>,
     pub limit: i64,
+    /// Keyset cursor: only the pairs after this (entered, id) in the list's order.
+    pub after: Option<(
+        sqlx::types::chrono::DateTime<sqlx::types::chrono::Utc>,
+        Uuid,
+    )>,
 }
 
 pub async fn pairs(db: impl PgExecutor<'_>, f: &PairFilter) -> Result<Vec<PairRow>, sqlx::Error> {
@@ -279,6 +287,8 @@ pub async fn pairs(db: impl PgExecutor<'_>, f: &PairFilter) -> Result<Vec<PairRo
         .bind(f.sku.as_deref())
         .bind(f.older_than_days)
         .bind(f.limit)
+        .bind(f.after.map(|(at, _)| at))
+        .bind(f.after.map(|(_, id)| id))
         .fetch_all(db)
         .await
 }

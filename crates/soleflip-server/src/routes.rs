@@ -40,7 +40,7 @@ pub const ACCESS: &[(&str, &str, Access, &str)] = &[
     ("POST", "/api/v1/auth/logout", READ, "End the session"),
     ("GET", "/api/v1/sizes/parse", READ, "Read a size string and give its equivalents"),
     ("GET", "/api/v1/prices/latest", READ, "The latest in-stock price per size and source of a product"),
-    ("GET", "/api/v1/inventory", READ, "Pairs, filtered by state, SKU and age"),
+    ("GET", "/api/v1/inventory", READ, "Pairs, oldest first, filtered by state, SKU and age; a page per cursor"),
     ("GET", "/api/v1/inventory/{id}", READ, "One pair with its history, listings and allowed next states"),
     ("GET", "/api/v1/reports/pnl", READ, "Profit and loss of the orders sold in a period, grouped"),
     ("GET", "/api/v1/reports/stock", READ, "Pairs in stock by state and age, capital tied up"),
@@ -49,10 +49,10 @@ pub const ACCESS: &[(&str, &str, Access, &str)] = &[
     ("POST", "/api/v1/listings", USER, "List a pair on a platform"),
     ("POST", "/api/v1/listings/{id}/end", USER, "End a listing"),
     ("POST", "/api/v1/sales", USER, "Record a sale with its fee lines and payout"),
-    ("GET", "/api/v1/users", ADMIN, "Every user with role and state"),
+    ("GET", "/api/v1/users", ADMIN, "Users with role and state, by name; a page per cursor"),
     ("POST", "/api/v1/users", ADMIN, "Add a user with a role"),
     ("POST", "/api/v1/users/{name}/disable", ADMIN, "Disable a user; revokes their sessions"),
-    ("GET", "/api/v1/tokens", ADMIN, "API tokens (never the secrets)"),
+    ("GET", "/api/v1/tokens", ADMIN, "API tokens, newest first (never the secrets); a page per cursor"),
     ("POST", "/api/v1/tokens", ADMIN, "Create an API token (shown once)"),
     ("POST", "/api/v1/tokens/{id}/revoke", ADMIN, "Revoke an API token"),
     ("GET", "/api/v1/audit", ADMIN, "The audit log, newest first (cursor: before)"),
@@ -324,6 +324,8 @@ struct InventoryQuery {
     sku: Option<String>,
     older_than_days: Option<u32>,
     limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
 }
 
 async fn inventory_list(
@@ -333,11 +335,12 @@ async fn inventory_list(
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let report = state
         .app
-        .inventory_list(
+        .inventory_page(
             q.state.as_deref(),
             q.sku.as_deref(),
             q.older_than_days,
             limit,
+            q.cursor.as_deref(),
         )
         .await
         .map_err(app_err)?;
@@ -550,8 +553,18 @@ async fn sale_record(
 
 // --------------------------------------------------------------------------------- admin
 
-async fn user_list(State(state): State<AppState>) -> ApiResult {
-    ok(state.app.user_list().await.map_err(app_err)?)
+#[derive(Deserialize)]
+struct PageQuery {
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+async fn user_list(State(state): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult {
+    ok(state
+        .app
+        .user_page(q.cursor.as_deref(), q.limit.unwrap_or(100))
+        .await
+        .map_err(app_err)?)
 }
 
 #[derive(Deserialize)]
@@ -595,12 +608,18 @@ async fn user_disable(
 #[derive(Deserialize)]
 struct TokenQuery {
     user: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
 }
 
 async fn token_list(State(state): State<AppState>, ApiQuery(q): ApiQuery<TokenQuery>) -> ApiResult {
     ok(state
         .app
-        .token_list(q.user.as_deref())
+        .token_page(
+            q.user.as_deref(),
+            q.cursor.as_deref(),
+            q.limit.unwrap_or(100),
+        )
         .await
         .map_err(app_err)?)
 }

@@ -271,7 +271,7 @@ async fn a_token_revoked_mid_session_stops_working_on_the_next_request() {
         .json()
         .await
         .unwrap();
-    let id = list[0]["id"].as_str().unwrap().to_string();
+    let id = list["tokens"][0]["id"].as_str().unwrap().to_string();
     let revoked = server
         .client
         .post(server.url(&format!("/api/v1/tokens/{id}/revoke")))
@@ -443,4 +443,153 @@ async fn a_missing_query_parameter_and_an_unknown_product_answer_in_the_envelope
     let (status, body) = envelope(get("/api/v1/prices/latest?sku=NOPE-000").await.unwrap()).await;
     assert!(status.is_client_error(), "{status} {body}");
     assert!(body["error"]["code"].is_string(), "{body}");
+}
+
+/// Every page of `path` (which has its own query) with `limit`, following `next_cursor`.
+async fn all_pages(
+    server: &common::Server,
+    token: &str,
+    path: &str,
+    key: &str,
+    limit: u32,
+) -> Vec<Vec<Value>> {
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = server.url(&format!("{path}&limit={limit}"));
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let res = server
+            .client
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = envelope(res).await;
+        assert_eq!(status, 200, "{body}");
+        pages.push(body[key].as_array().unwrap().clone());
+        match body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+        assert!(pages.len() < 20, "the pages never end");
+    }
+    pages
+}
+
+#[tokio::test]
+async fn the_inventory_pages_by_cursor_in_a_stable_order_without_repeats_or_gaps() {
+    let server = common::spawn().await;
+    let user = token_for(&server, "pager", Role::User).await;
+    for (invoice, sku, quantity) in [("INV-P-1", "DD1391-100", 3), ("INV-P-2", "CW2288-111", 2)] {
+        let res = server
+            .client
+            .post(server.url("/api/v1/purchases"))
+            .bearer_auth(&user)
+            .json(&json!({ "invoice": invoice, "date": "2025-03-01",
+                           "lines": [{ "sku": sku, "size": "US 10", "price": "100.00",
+                                       "quantity": quantity }] }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let ids = |page: &Vec<Value>| -> Vec<String> {
+        page.iter()
+            .map(|p| p["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let whole = all_pages(
+        &server,
+        &user,
+        "/api/v1/inventory?state=incoming",
+        "pairs",
+        100,
+    )
+    .await;
+    let pages = all_pages(
+        &server,
+        &user,
+        "/api/v1/inventory?state=incoming",
+        "pairs",
+        2,
+    )
+    .await;
+    let shoes = all_pages(
+        &server,
+        &user,
+        "/api/v1/inventory?sku=CW2288-111",
+        "pairs",
+        1,
+    )
+    .await;
+
+    assert_eq!(whole.len(), 1);
+    assert_eq!(ids(&whole[0]).len(), 5);
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 1]);
+    assert_eq!(
+        pages.iter().flat_map(ids).collect::<Vec<_>>(),
+        ids(&whole[0])
+    );
+    assert_eq!(shoes.len(), 2, "the filter holds on every page");
+    assert!(shoes.iter().flatten().all(|p| p["sku"] == "CW2288-111"));
+}
+
+#[tokio::test]
+async fn a_cursor_that_this_server_did_not_give_is_refused_with_400() {
+    let server = common::spawn().await;
+    let admin = token_for(&server, "root", Role::Admin).await;
+    for path in [
+        "/api/v1/inventory?cursor=bm90IGEgY3Vyc29y",
+        "/api/v1/users?cursor=%25%25",
+        "/api/v1/tokens?cursor=dXNlcnMfYQ",
+    ] {
+        let res = server
+            .client
+            .get(server.url(path))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = envelope(res).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_input");
+        assert!(body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("cursor:"));
+    }
+}
+
+#[tokio::test]
+async fn users_and_tokens_page_by_cursor() {
+    let server = common::spawn().await;
+    let admin = token_for(&server, "admin0", Role::Admin).await;
+    for name in ["bea", "carl", "dora"] {
+        token_for(&server, name, Role::Readonly).await;
+    }
+    let users = all_pages(&server, &admin, "/api/v1/users?", "users", 3).await;
+    let tokens = all_pages(&server, &admin, "/api/v1/tokens?", "tokens", 3).await;
+
+    let names: Vec<&str> = users
+        .iter()
+        .flatten()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["admin", "admin0", "bea", "carl", "dora"],
+        "the seeded admin too"
+    );
+    assert_eq!(users.len(), 2);
+    let owners: Vec<&str> = tokens
+        .iter()
+        .flatten()
+        .map(|t| t["user"].as_str().unwrap())
+        .collect();
+    assert_eq!(owners, ["dora", "carl", "bea", "admin0"], "newest first");
+    assert_eq!(tokens.len(), 2);
 }
