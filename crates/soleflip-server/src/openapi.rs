@@ -53,6 +53,7 @@ pub fn document() -> OpenApi {
                 if *method == "POST"
                     && (path.ends_with("/users")
                         || path.ends_with("/tokens")
+                        || path.ends_with("/backups")
                         || path.ends_with("/setup"))
                 {
                     "201"

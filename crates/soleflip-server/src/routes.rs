@@ -44,6 +44,7 @@ pub const ACCESS: &[(&str, &str, Access, &str)] = &[
     ("GET", "/api/v1/inventory/{id}", READ, "One pair with its history, listings and allowed next states"),
     ("GET", "/api/v1/reports/pnl", READ, "Profit and loss of the orders sold in a period, grouped"),
     ("GET", "/api/v1/reports/stock", READ, "Pairs in stock by state and age, capital tied up"),
+    ("GET", "/api/v1/fees/quote", READ, "The fee lines and payout of one sale from the fee schedules"),
     ("POST", "/api/v1/purchases", USER, "Record an invoice; one inventory row per pair"),
     ("POST", "/api/v1/inventory/{id}/move", USER, "Move a pair along the lifecycle"),
     ("POST", "/api/v1/listings", USER, "List a pair on a platform"),
@@ -52,6 +53,7 @@ pub const ACCESS: &[(&str, &str, Access, &str)] = &[
     ("GET", "/api/v1/users", ADMIN, "Users with role and state, by name; a page per cursor"),
     ("POST", "/api/v1/users", ADMIN, "Add a user with a role"),
     ("POST", "/api/v1/users/{name}/disable", ADMIN, "Disable a user; revokes their sessions"),
+    ("POST", "/api/v1/users/{name}/password", ADMIN, "Set a user's password; revokes their sessions"),
     ("GET", "/api/v1/tokens", ADMIN, "API tokens, newest first (never the secrets); a page per cursor"),
     ("POST", "/api/v1/tokens", ADMIN, "Create an API token (shown once)"),
     ("POST", "/api/v1/tokens/{id}/revoke", ADMIN, "Revoke an API token"),
@@ -59,6 +61,12 @@ pub const ACCESS: &[(&str, &str, Access, &str)] = &[
     ("GET", "/api/v1/db/status", ADMIN, "Applied and pending migrations"),
     ("GET", "/api/v1/db/verify", ADMIN, "Compare the database with what its migrations promise"),
     ("GET", "/api/v1/db/health", ADMIN, "Server facts and graded health checks"),
+    ("GET", "/api/v1/backups", ADMIN, "The backups in the server's backup directory, with their files"),
+    ("POST", "/api/v1/backups", ADMIN, "Take a backup (pg_dump and manifest), verified right away if asked"),
+    ("POST", "/api/v1/backups/{name}/verify", ADMIN, "Restore a backup into a scratch database and compare it"),
+    // Admin, not user: it rewrites every row of the shared size table in one transaction (a
+    // maintenance job, like db verify), which no reseller's daily work needs.
+    ("POST", "/api/v1/sizes/normalize", ADMIN, "Fill the standardized values of the size rows"),
 ];
 
 /// The declared access of a route; None: undeclared.
@@ -83,6 +91,7 @@ pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/api/v1/inventory/{id}", get(inventory_show)),
         (Method::GET, "/api/v1/reports/pnl", get(report_pnl)),
         (Method::GET, "/api/v1/reports/stock", get(report_stock)),
+        (Method::GET, "/api/v1/fees/quote", get(fees_quote)),
         (Method::POST, "/api/v1/purchases", post(purchase_add)),
         (
             Method::POST,
@@ -99,6 +108,11 @@ pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/api/v1/users/{name}/disable",
             post(user_disable),
         ),
+        (
+            Method::POST,
+            "/api/v1/users/{name}/password",
+            post(user_password),
+        ),
         (Method::GET, "/api/v1/tokens", get(token_list)),
         (Method::POST, "/api/v1/tokens", post(token_create)),
         (
@@ -110,6 +124,18 @@ pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/api/v1/db/status", get(db_status)),
         (Method::GET, "/api/v1/db/verify", get(db_verify)),
         (Method::GET, "/api/v1/db/health", get(db_health)),
+        (Method::GET, "/api/v1/backups", get(backup_list)),
+        (Method::POST, "/api/v1/backups", post(backup_create)),
+        (
+            Method::POST,
+            "/api/v1/backups/{name}/verify",
+            post(backup_verify),
+        ),
+        (
+            Method::POST,
+            "/api/v1/sizes/normalize",
+            post(sizes_normalize),
+        ),
     ]
 }
 
@@ -551,6 +577,177 @@ async fn sale_record(
     audited(&state, &caller, "sale.record", Some(&body.pair), result).await
 }
 
+// ----------------------------------------------------------------------------- fees, sizes
+
+#[derive(Deserialize)]
+struct FeeQuery {
+    platform: String,
+    price: String,
+    currency: String,
+    level: Option<String>,
+    date: Option<String>,
+    region: Option<String>,
+}
+
+async fn fees_quote(ApiQuery(q): ApiQuery<FeeQuery>) -> ApiResult {
+    let date = q
+        .date
+        .as_deref()
+        .map(|t| soleflip_app::ledger::parse_date("date", t))
+        .transpose()
+        .map_err(app_err)?;
+    ok(soleflip_app::ledger::fees_quote(
+        &q.platform,
+        q.level.as_deref(),
+        &q.price,
+        &q.currency,
+        date,
+        q.region.as_deref(),
+    )
+    .map_err(app_err)?)
+}
+
+#[derive(Deserialize, Default)]
+struct NormalizeBody {
+    /// Every size row, not only those without a standardized value.
+    #[serde(default)]
+    all: bool,
+    /// Compute and report, change nothing.
+    #[serde(default)]
+    dry_run: bool,
+}
+
+async fn sizes_normalize(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<NormalizeBody>,
+) -> ApiResult {
+    let (all, dry_run) = (body.all, body.dry_run);
+    let result = off_thread(&state, move |app| async move {
+        app.normalize_sizes(all, dry_run).await
+    })
+    .await?;
+    let action = if body.dry_run {
+        "sizes.normalize.dry_run"
+    } else {
+        "sizes.normalize"
+    };
+    audited(&state, &caller, action, None, result).await
+}
+
+// ------------------------------------------------------------------------------- backups
+
+/// The backups of the server: always `<home>/backups`, whatever the process's directory.
+fn backup_dir(state: &AppState) -> Result<std::path::PathBuf, ApiError> {
+    state
+        .app
+        .backup_dir(Some(&state.app.home().join("backups")))
+        .map_err(app_err)
+}
+
+#[derive(serde::Serialize)]
+struct BackupList {
+    dir: std::path::PathBuf,
+    backups: Vec<soleflip_app::backup::BackupEntry>,
+}
+
+async fn backup_list(State(state): State<AppState>) -> ApiResult {
+    let dir = backup_dir(&state)?;
+    let backups = if dir.is_dir() {
+        soleflip_app::backup::list_backups(&dir).map_err(|e| app_err(AnyError(e)))?
+    } else {
+        Vec::new()
+    };
+    ok(BackupList { dir, backups })
+}
+
+#[derive(Deserialize, Default)]
+struct BackupBody {
+    /// Verify the new backup right away.
+    #[serde(default)]
+    verify: bool,
+}
+
+async fn backup_create(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<BackupBody>,
+) -> ApiResult {
+    let dir = backup_dir(&state)?;
+    let verify = body.verify;
+    let result = off_thread(&state, move |app| async move {
+        app.take_backup(&dir, verify).await
+    })
+    .await?
+    .map(|(done, verified)| soleflip_app::backup::BackupReport::new(&done, verified.as_ref()));
+    let target = result.as_ref().ok().map(|r| r.dump.display().to_string());
+    let response = audited(&state, &caller, "backup.create", target.as_deref(), result).await?;
+    Ok((StatusCode::CREATED, response).into_response())
+}
+
+async fn backup_verify(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+) -> ApiResult {
+    let dir = backup_dir(&state)?;
+    let stem = name.strip_suffix(".dump").unwrap_or(&name);
+    let plain = !stem.is_empty()
+        && stem
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !stem.starts_with('.');
+    if !plain {
+        return Err(bad(
+            "name",
+            &name,
+            "the name of a backup in the backup directory",
+        ));
+    }
+    let file = dir.join(format!("{stem}.dump"));
+    if !file.is_file() {
+        return Err(ApiError::new(
+            Code::NotFound,
+            format!("name: no backup {stem:?} in the backup directory"),
+        ));
+    }
+    let result = off_thread(
+        &state,
+        move |app| async move { app.verify_backup(&file).await },
+    )
+    .await?
+    .map(|v| soleflip_app::backup::BackupVerifyReport::from(&v));
+    audited(&state, &caller, "backup.verify", Some(stem), result).await
+}
+
+/// Runs a use case whose future is not `Send` (the size and backup use cases hold values
+/// across awaits that the compiler cannot prove thread-safe) on a blocking thread, driven by
+/// this runtime's handle.
+async fn off_thread<T, F, Fut>(state: &AppState, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(std::sync::Arc<soleflip_app::App>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = T>,
+    T: Send + 'static,
+{
+    let app = state.app.clone();
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || handle.block_on(work(app)))
+        .await
+        .map_err(|e| ApiError::from_app(std::io::Error::other(e.to_string())))
+}
+
+/// An `anyhow` error of a use case, as an error the envelope can code (unexpected).
+#[derive(Debug)]
+struct AnyError(anyhow::Error);
+
+impl std::fmt::Display for AnyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl std::error::Error for AnyError {}
+
 // --------------------------------------------------------------------------------- admin
 
 #[derive(Deserialize)]
@@ -603,6 +800,35 @@ async fn user_disable(
         .user_disable(&caller.actor(), &name)
         .await
         .map_err(app_err)?)
+}
+
+#[derive(Deserialize)]
+struct PasswordBody {
+    password: String,
+}
+
+/// `user set-password`: the user and how many of their sessions were revoked.
+#[derive(serde::Serialize)]
+struct PasswordChanged {
+    user: String,
+    sessions_revoked: u64,
+}
+
+async fn user_password(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<PasswordBody>,
+) -> ApiResult {
+    let sessions_revoked = state
+        .app
+        .user_set_password(&caller.actor(), &name, &body.password)
+        .await
+        .map_err(app_err)?;
+    ok(PasswordChanged {
+        user: name,
+        sessions_revoked,
+    })
 }
 
 #[derive(Deserialize)]

@@ -593,3 +593,150 @@ async fn users_and_tokens_page_by_cursor() {
     assert_eq!(owners, ["dora", "carl", "bea", "admin0"], "newest first");
     assert_eq!(tokens.len(), 2);
 }
+
+#[tokio::test]
+async fn a_reader_gets_a_fee_quote_and_a_bad_price_is_named() {
+    let server = common::spawn().await;
+    let reader = token_for(&server, "quoter", Role::Readonly).await;
+    let get = |path: &str| {
+        server
+            .client
+            .get(server.url(path))
+            .bearer_auth(&reader)
+            .send()
+    };
+
+    let (status, quote) = envelope(
+        get("/api/v1/fees/quote?platform=stockx&level=1&price=200.00&currency=EUR&date=2025-03-01")
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (bad_status, bad) = envelope(
+        get("/api/v1/fees/quote?platform=stockx&price=lots&currency=EUR")
+            .await
+            .unwrap(),
+    )
+    .await;
+
+    assert_eq!(status, 200, "{quote}");
+    assert_eq!(quote["platform"], "stockx");
+    assert!(!quote["lines"].as_array().unwrap().is_empty(), "{quote}");
+    // StockX level 1: 9 % transaction fee and 3 % payment processing of 200.00
+    assert_eq!(quote["total_fees"]["amount"], "24.00", "{quote}");
+    assert_eq!(quote["payout"]["amount"], "176.00", "{quote}");
+    assert_eq!(bad_status, StatusCode::BAD_REQUEST);
+    assert!(bad["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("price"));
+}
+
+#[tokio::test]
+async fn an_admin_sets_a_password_and_the_users_sessions_end() {
+    let server = common::spawn().await;
+    let admin = token_for(&server, "keeper", Role::Admin).await;
+    token_for(&server, "forgetful", Role::User).await;
+    let cookie = login(&server, "forgetful", PW).await.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+
+    let res = server
+        .client
+        .post(server.url("/api/v1/users/forgetful/password"))
+        .bearer_auth(&admin)
+        .json(&json!({ "password": "a brand new passphrase" }))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = envelope(res).await;
+    let old_session = server
+        .client
+        .get(server.url("/api/v1/auth/me"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .status();
+
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!({ "user": "forgetful", "sessions_revoked": 1 }));
+    assert_eq!(old_session, StatusCode::UNAUTHORIZED);
+    assert_eq!(login(&server, "forgetful", PW).await.status(), 401);
+    assert_eq!(
+        login(&server, "forgetful", "a brand new passphrase")
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn an_admin_takes_lists_and_verifies_a_backup_through_the_api() {
+    let server = common::spawn().await;
+    let admin = token_for(&server, "ops", Role::Admin).await;
+    let send = |method: Method, path: &str| {
+        server
+            .client
+            .request(method, server.url(path))
+            .bearer_auth(&admin)
+            .json(&json!({}))
+            .send()
+    };
+
+    let (empty_status, empty) = envelope(send(Method::GET, "/api/v1/backups").await.unwrap()).await;
+    let (made_status, made) = envelope(send(Method::POST, "/api/v1/backups").await.unwrap()).await;
+    let (_, listed) = envelope(send(Method::GET, "/api/v1/backups").await.unwrap()).await;
+    let stem = listed["backups"][0]["stem"].as_str().unwrap().to_string();
+    let (verified_status, verified) = envelope(
+        send(Method::POST, &format!("/api/v1/backups/{stem}/verify"))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (escape_status, _) = envelope(
+        send(
+            Method::POST,
+            "/api/v1/backups/..%2F..%2Fetc%2Fpasswd/verify",
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+
+    assert_eq!(empty_status, 200, "{empty}");
+    assert_eq!(empty["backups"], json!([]));
+    assert_eq!(made_status, StatusCode::CREATED, "{made}");
+    assert!(made["dump"].as_str().unwrap().ends_with(".dump"));
+    assert_eq!(listed["backups"].as_array().unwrap().len(), 1);
+    assert_eq!(verified_status, 200, "{verified}");
+    assert_eq!(verified["ok"], true, "{verified}");
+    assert_eq!(escape_status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn an_admin_dry_runs_the_size_normalization_and_a_user_may_not() {
+    let server = common::spawn().await;
+    let admin = token_for(&server, "sizer", Role::Admin).await;
+    let user = token_for(&server, "seller2", Role::User).await;
+    let send = |token: &str| {
+        server
+            .client
+            .post(server.url("/api/v1/sizes/normalize"))
+            .bearer_auth(token)
+            .json(&json!({ "dry_run": true }))
+            .send()
+    };
+
+    let (status, report) = envelope(send(&admin).await.unwrap()).await;
+    let refused = send(&user).await.unwrap().status();
+
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["dry_run"], true);
+    assert!(report["considered"].is_u64());
+    assert_eq!(refused, StatusCode::FORBIDDEN);
+}
