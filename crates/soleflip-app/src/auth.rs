@@ -35,7 +35,7 @@ pub const MAX_FAILURES_PER_CLIENT: i64 = 20;
 pub const API_TOKEN_PREFIX: &str = "sfp_";
 
 /// A role, from least to most allowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Reads everything a reseller sees.
@@ -158,7 +158,7 @@ impl Actor {
 }
 
 /// A signed-in user.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Principal {
     pub user_id: Uuid,
     pub username: String,
@@ -194,7 +194,7 @@ impl Outcome {
 }
 
 /// `login`: the session token is the secret the client keeps (shown once).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LoginReport {
     #[serde(skip)]
     pub token: String,
@@ -204,7 +204,7 @@ pub struct LoginReport {
 }
 
 /// `token create`: the token is shown once.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TokenCreated {
     pub token: String,
     #[serde(flatten)]
@@ -212,14 +212,14 @@ pub struct TokenCreated {
 }
 
 /// `user disable`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserDisabled {
     pub user: UserRow,
     pub sessions_revoked: u64,
 }
 
 /// One page of `user list`, by name.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserPage {
     pub users: Vec<UserRow>,
     /// The cursor of the next page; None on the last.
@@ -227,7 +227,7 @@ pub struct UserPage {
 }
 
 /// One page of `token list`, newest first.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TokenPage {
     pub tokens: Vec<TokenRow>,
     /// The cursor of the next page; None on the last.

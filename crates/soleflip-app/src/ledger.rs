@@ -278,7 +278,7 @@ pub struct PurchaseLineRequest {
 }
 
 /// `purchase add`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PurchaseReport {
     pub purchase_id: Uuid,
     pub supplier: Option<String>,
@@ -293,7 +293,7 @@ pub struct PurchaseReport {
     pub total_cost: Decimal,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PurchaseLineReport {
     pub line_no: i32,
     pub sku: String,
@@ -308,7 +308,7 @@ pub struct PurchaseLineReport {
     pub pairs: Vec<PairCost>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PairCost {
     pub id: Uuid,
     pub cost_basis: Decimal,
@@ -318,30 +318,33 @@ pub struct PairCost {
 const PAIRS_CURSOR: &str = "pairs";
 
 /// `inventory list`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InventoryList {
     pub pairs: Vec<PairRow>,
     /// True when more pairs matched than the limit.
     pub truncated: bool,
-    /// When truncated: the cursor of the next page (pass it back as `after`).
+    /// When truncated: the cursor of the next page (passed back, it gives the pairs after this page).
     pub next_cursor: Option<String>,
 }
 
 /// `inventory show`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PairReport {
     pub pair: PairRow,
     /// The states it may move to next.
+    #[schema(value_type = Vec<String>)]
     pub allowed_next: Vec<InventoryState>,
     pub events: Vec<EventRow>,
     pub listings: Vec<ListingRow>,
 }
 
 /// `inventory move`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MoveReport {
     pub id: Uuid,
+    #[schema(value_type = Option<String>)]
     pub from: Option<InventoryState>,
+    #[schema(value_type = String)]
     pub to: InventoryState,
     pub reason: Option<String>,
     /// The order whose status followed the move (completed or cancelled), if any.
@@ -349,7 +352,7 @@ pub struct MoveReport {
 }
 
 /// `listing add` / `listing end`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ListingReport {
     pub listing: ListingRow,
 }
@@ -373,7 +376,7 @@ pub struct SaleRequest {
 }
 
 /// One fee line of a recorded sale.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FeeLineReport {
     pub kind: String,
     pub amount: Decimal,
@@ -384,7 +387,7 @@ pub struct FeeLineReport {
 }
 
 /// `sale record`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SaleReport {
     pub order_id: Uuid,
     pub pair: Uuid,
@@ -395,6 +398,7 @@ pub struct SaleReport {
     pub payout: Decimal,
     /// True when the given payout did not balance and a derived line makes up the difference.
     pub flagged: bool,
+    #[schema(value_type = String)]
     pub state: InventoryState,
     pub listing_sold: Option<Uuid>,
     pub listings_ended: u64,
@@ -403,7 +407,7 @@ pub struct SaleReport {
 }
 
 /// `report pnl`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PnlReport {
     pub from: Option<String>,
     pub to: Option<String>,
@@ -412,7 +416,7 @@ pub struct PnlReport {
 }
 
 /// `report stock`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StockReport {
     pub rows: Vec<StockRow>,
     /// Pairs in stock per currency, and the capital tied up in them.
@@ -421,7 +425,7 @@ pub struct StockReport {
     pub oldest: Vec<PairRow>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StockTotal {
     pub currency: String,
     pub pairs: i64,

@@ -40,7 +40,7 @@ pub async fn find_password_hash(
 use sqlx::types::Uuid;
 
 /// A user as listed (never its password hash).
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct UserRow {
     pub id: Uuid,
     pub username: String,
@@ -247,7 +247,7 @@ pub async fn revoke_session(
 }
 
 /// An API token as listed (never its hash).
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct TokenRow {
     pub id: Uuid,
     pub user: String,
@@ -475,7 +475,7 @@ pub async fn insert_audit(db: impl PgExecutor<'_>, e: &AuditEntry<'_>) -> Result
 }
 
 /// An audit entry as read.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct AuditRow {
     pub id: i64,
     pub at: String,

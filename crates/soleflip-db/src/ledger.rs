@@ -242,7 +242,7 @@ pub async fn insert_pair(db: impl PgExecutor<'_>, p: &NewPair<'_>) -> Result<Uui
 }
 
 /// A pair as the inventory commands show it.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct PairRow {
     pub id: Uuid,
     pub sku: String,
@@ -321,7 +321,7 @@ pub async fn move_pair(conn: &mut PgConnection, id: Uuid, to: &str) -> Result<()
 }
 
 /// One event of a pair's history.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct EventRow {
     pub at: String,
     pub from_state: Option<String>,
@@ -357,7 +357,7 @@ pub async fn platform_id(db: impl PgExecutor<'_>, slug: &str) -> Result<Option<U
 }
 
 /// A listing.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct ListingRow {
     pub id: Uuid,
     pub inventory_id: Uuid,
@@ -547,7 +547,7 @@ pub async fn set_latest_order_status(
 }
 
 /// One line of `report pnl`.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct PnlRow {
     pub group: String,
     pub currency: String,
@@ -595,7 +595,7 @@ pub async fn oldest_in_stock(
 }
 
 /// One line of `report stock`.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct StockRow {
     pub state: String,
     pub age_band: String,

@@ -200,8 +200,8 @@ where
 /// The cookie of a browser session.
 pub const SESSION_COOKIE: &str = "soleflip_session";
 
-#[derive(Deserialize)]
-struct LoginBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct LoginBody {
     username: String,
     password: String,
 }
@@ -237,8 +237,8 @@ async fn login(
     }
 }
 
-#[derive(Deserialize)]
-struct SetupBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct SetupBody {
     token: String,
     username: String,
     password: String,
@@ -290,8 +290,9 @@ async fn logout(State(state): State<AppState>, Extension(caller): Extension<Call
 
 // --------------------------------------------------------------------------------- reads
 
-#[derive(Deserialize)]
-struct SizeQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct SizeQuery {
     input: String,
     brand: Option<String>,
     cohort: Option<String>,
@@ -316,8 +317,9 @@ async fn sizes_parse(ApiQuery(q): ApiQuery<SizeQuery>) -> ApiResult {
     ok(report)
 }
 
-#[derive(Deserialize)]
-struct PriceQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct PriceQuery {
     sku: String,
     size: Option<String>,
     source: Option<String>,
@@ -344,8 +346,9 @@ async fn prices_latest(
     ok(report)
 }
 
-#[derive(Deserialize)]
-struct InventoryQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct InventoryQuery {
     state: Option<String>,
     sku: Option<String>,
     older_than_days: Option<u32>,
@@ -382,8 +385,9 @@ async fn inventory_show(State(state): State<AppState>, Path(id): Path<String>) -
     ok(state.app.inventory_show(id).await.map_err(app_err)?)
 }
 
-#[derive(Deserialize)]
-struct PnlQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct PnlQuery {
     from: Option<String>,
     to: Option<String>,
     by: Option<String>,
@@ -418,8 +422,8 @@ async fn report_stock(State(state): State<AppState>) -> ApiResult {
 
 // ----------------------------------------------------------------------------- mutations
 
-#[derive(Deserialize)]
-struct PurchaseBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct PurchaseBody {
     supplier: Option<String>,
     invoice: Option<String>,
     date: Option<String>,
@@ -429,8 +433,8 @@ struct PurchaseBody {
     lines: Vec<PurchaseLineBody>,
 }
 
-#[derive(Deserialize)]
-struct PurchaseLineBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct PurchaseLineBody {
     sku: String,
     size: String,
     price: String,
@@ -479,8 +483,8 @@ async fn purchase_add(
     .await
 }
 
-#[derive(Deserialize)]
-struct MoveBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct MoveBody {
     to: String,
     reason: Option<String>,
 }
@@ -499,8 +503,8 @@ async fn inventory_move(
     audited(&state, &caller, "inventory.move", Some(&id), result).await
 }
 
-#[derive(Deserialize)]
-struct ListingBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct ListingBody {
     pair: String,
     platform: String,
     price: String,
@@ -530,8 +534,8 @@ async fn listing_end(
     audited(&state, &caller, "listing.end", Some(&id), result).await
 }
 
-#[derive(Deserialize)]
-struct SaleBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct SaleBody {
     pair: String,
     platform: String,
     price: String,
@@ -544,8 +548,8 @@ struct SaleBody {
     region: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct FeeBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct FeeBody {
     kind: String,
     amount: String,
 }
@@ -579,8 +583,9 @@ async fn sale_record(
 
 // ----------------------------------------------------------------------------- fees, sizes
 
-#[derive(Deserialize)]
-struct FeeQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct FeeQuery {
     platform: String,
     price: String,
     currency: String,
@@ -607,8 +612,8 @@ async fn fees_quote(ApiQuery(q): ApiQuery<FeeQuery>) -> ApiResult {
     .map_err(app_err)?)
 }
 
-#[derive(Deserialize, Default)]
-struct NormalizeBody {
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub(crate) struct NormalizeBody {
     /// Every size row, not only those without a standardized value.
     #[serde(default)]
     all: bool,
@@ -661,8 +666,8 @@ async fn backup_list(State(state): State<AppState>) -> ApiResult {
     ok(BackupList { dir, backups })
 }
 
-#[derive(Deserialize, Default)]
-struct BackupBody {
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub(crate) struct BackupBody {
     /// Verify the new backup right away.
     #[serde(default)]
     verify: bool,
@@ -750,8 +755,9 @@ impl std::error::Error for AnyError {}
 
 // --------------------------------------------------------------------------------- admin
 
-#[derive(Deserialize)]
-struct PageQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct PageQuery {
     limit: Option<u32>,
     cursor: Option<String>,
 }
@@ -764,8 +770,8 @@ async fn user_list(State(state): State<AppState>, ApiQuery(q): ApiQuery<PageQuer
         .map_err(app_err)?)
 }
 
-#[derive(Deserialize)]
-struct UserBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct UserBody {
     username: String,
     role: String,
     password: Option<String>,
@@ -802,14 +808,14 @@ async fn user_disable(
         .map_err(app_err)?)
 }
 
-#[derive(Deserialize)]
-struct PasswordBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct PasswordBody {
     password: String,
 }
 
 /// `user set-password`: the user and how many of their sessions were revoked.
-#[derive(serde::Serialize)]
-struct PasswordChanged {
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct PasswordChanged {
     user: String,
     sessions_revoked: u64,
 }
@@ -831,8 +837,9 @@ async fn user_password(
     })
 }
 
-#[derive(Deserialize)]
-struct TokenQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct TokenQuery {
     user: Option<String>,
     limit: Option<u32>,
     cursor: Option<String>,
@@ -850,8 +857,8 @@ async fn token_list(State(state): State<AppState>, ApiQuery(q): ApiQuery<TokenQu
         .map_err(app_err)?)
 }
 
-#[derive(Deserialize)]
-struct TokenBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct TokenBody {
     user: String,
     name: String,
     expires_days: Option<u32>,
@@ -883,8 +890,9 @@ async fn token_revoke(
         .map_err(app_err)?)
 }
 
-#[derive(Deserialize)]
-struct AuditQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct AuditQuery {
     /// Cursor: the id of the last entry of the previous page.
     before: Option<i64>,
     limit: Option<u32>,
@@ -902,7 +910,18 @@ async fn audit_list(State(state): State<AppState>, ApiQuery(q): ApiQuery<AuditQu
     } else {
         None
     };
-    ok(serde_json::json!({ "entries": rows, "next_before": next }))
+    ok(AuditPage {
+        entries: rows,
+        next_before: next,
+    })
+}
+
+/// One page of the audit log, newest first.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct AuditPage {
+    entries: Vec<soleflip_app::auth::AuditRow>,
+    /// The `before` of the next page; None on the last.
+    next_before: Option<i64>,
 }
 
 async fn db_status(State(state): State<AppState>) -> ApiResult {
