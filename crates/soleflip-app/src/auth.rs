@@ -100,7 +100,11 @@ pub enum AuthError {
 
 impl From<sqlx::Error> for AuthError {
     fn from(e: sqlx::Error) -> Self {
-        Self::Unexpected(e.into())
+        if crate::db::lost_database(&e) {
+            Self::Db(crate::db::DbError::Lost(e))
+        } else {
+            Self::Unexpected(e.into())
+        }
     }
 }
 

@@ -48,7 +48,11 @@ pub enum LedgerError {
 
 impl From<sqlx::Error> for LedgerError {
     fn from(e: sqlx::Error) -> Self {
-        Self::Unexpected(e.into())
+        if crate::db::lost_database(&e) {
+            Self::Db(crate::db::DbError::Lost(e))
+        } else {
+            Self::Unexpected(e.into())
+        }
     }
 }
 
