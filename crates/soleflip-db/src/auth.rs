@@ -349,16 +349,24 @@ pub async fn revoke_token(db: impl PgExecutor<'_>, id: Uuid) -> Result<bool, sql
     .map(|d| d.rows_affected() > 0)
 }
 
-/// The user of a live API token (not revoked, not expired, user active), marking it used.
+/// The user of a live API token (not revoked, not expired, user active), marking it used. The
+/// mark is to the minute: it is written only when the last one is older, so that a script's many
+/// requests on one token are reads, not each a write (and a commit) queued on the token's row.
 pub async fn token_principal(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
 ) -> Result<Option<PrincipalRow>, sqlx::Error> {
     sqlx::query_as(
-        "update auth.api_tokens t set last_used_at = now() from auth.users u \
-         where t.token_hash = $1 and u.id = t.user_id and u.is_active and t.revoked_at is null \
-           and (t.expires_at is null or t.expires_at > now()) \
-         returning u.id as user_id, u.username, u.role::text as role",
+        "with live as ( \
+             select t.id, t.last_used_at, u.id as user_id, u.username, u.role::text as role \
+             from auth.api_tokens t join auth.users u on u.id = t.user_id \
+             where t.token_hash = $1 and u.is_active and t.revoked_at is null \
+               and (t.expires_at is null or t.expires_at > now())), \
+         touched as ( \
+             update auth.api_tokens t set last_used_at = now() from live \
+             where t.id = live.id \
+               and (live.last_used_at is null or live.last_used_at < now() - interval '1 minute')) \
+         select user_id, username, role from live",
     )
     .bind(token_hash)
     .fetch_optional(db)

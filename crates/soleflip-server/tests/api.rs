@@ -740,3 +740,25 @@ async fn an_admin_dry_runs_the_size_normalization_and_a_user_may_not() {
     assert!(report["considered"].is_u64());
     assert_eq!(refused, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_token_used_is_marked_used() {
+    let server = common::spawn().await;
+    let admin = token_for(&server, "marker", Role::Admin).await;
+    let before = server.app.token_list(Some("marker")).await.unwrap();
+
+    for _ in 0..3 {
+        let res = server
+            .client
+            .get(server.url("/api/v1/auth/me"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let after = server.app.token_list(Some("marker")).await.unwrap();
+
+    assert_eq!(before[0].last_used_at, None);
+    assert!(after[0].last_used_at.is_some());
+}
