@@ -280,17 +280,67 @@ pub struct PairFilter {
     )>,
 }
 
+/// The pairs `f` asks for (ledger/pairs.sql with the filters of `f` added).
 pub async fn pairs(db: impl PgExecutor<'_>, f: &PairFilter) -> Result<Vec<PairRow>, sqlx::Error> {
-    sqlx::query_as(include_str!("ledger/pairs.sql"))
-        .bind(f.id)
-        .bind(f.state.as_deref())
-        .bind(f.sku.as_deref())
-        .bind(f.older_than_days)
-        .bind(f.limit)
-        .bind(f.after.map(|(at, _)| at))
-        .bind(f.after.map(|(_, id)| id))
-        .fetch_all(db)
-        .await
+    let sql = include_str!("ledger/pairs.sql");
+    let (head, tail) = sql.split_at(sql.rfind("\norder by").unwrap_or(sql.len()));
+    let mut n = 1;
+    let mut next = || {
+        n += 1;
+        n
+    };
+    let mut filters = String::new();
+    if f.id.is_some() {
+        filters.push_str(&format!("\n  and i.id = ${}", next()));
+    }
+    match f.state.as_deref() {
+        None => {}
+        Some("unknown") => filters.push_str("\n  and i.detailed_status is null"),
+        Some("in_stock") => {
+            filters.push_str("\n  and i.detailed_status in ('incoming', 'available', 'consigned')")
+        }
+        Some(_) => filters.push_str(&format!(
+            "\n  and i.detailed_status = ${}::text::products.inventory_status",
+            next()
+        )),
+    }
+    if f.sku.is_some() {
+        filters.push_str(&format!("\n  and p.sku = ${}", next()));
+    }
+    if f.older_than_days.is_some() {
+        filters.push_str(&format!(
+            "\n  and f.occurred_at <= now() - make_interval(days => ${})",
+            next()
+        ));
+    }
+    if f.after.is_some() {
+        let (at, id) = (next(), next());
+        filters.push_str(&format!(
+            "\n  and f.occurred_at >= ${at} and (f.occurred_at > ${at} or f.inventory_id > ${id})"
+        ));
+    }
+    let sql = format!("{head}{filters}{tail}");
+    let mut query = sqlx::query_as::<_, PairRow>(&sql).bind(f.limit);
+    if let Some(id) = f.id {
+        query = query.bind(id);
+    }
+    if let Some(state) = f
+        .state
+        .as_deref()
+        .filter(|s| !matches!(*s, "unknown" | "in_stock"))
+    {
+        query = query.bind(state.to_owned());
+    }
+    if let Some(sku) = &f.sku {
+        query = query.bind(sku.clone());
+    }
+    if let Some(days) = f.older_than_days {
+        query = query.bind(days);
+    }
+    if let Some((at, id)) = f.after {
+        query = query.bind(at).bind(id);
+    }
+    query.fetch_all(db).await
 }
 
 /// The state of a pair, locked until the end of the transaction. Outer None: no such pair;

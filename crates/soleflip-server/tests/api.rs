@@ -526,6 +526,30 @@ async fn the_inventory_pages_by_cursor_in_a_stable_order_without_repeats_or_gaps
         1,
     )
     .await;
+    let in_stock = all_pages(
+        &server,
+        &user,
+        "/api/v1/inventory?state=in_stock",
+        "pairs",
+        4,
+    )
+    .await;
+    let aged = all_pages(
+        &server,
+        &user,
+        "/api/v1/inventory?older_than_days=1",
+        "pairs",
+        4,
+    )
+    .await;
+    let ancient = all_pages(
+        &server,
+        &user,
+        "/api/v1/inventory?older_than_days=36500",
+        "pairs",
+        4,
+    )
+    .await;
 
     assert_eq!(whole.len(), 1);
     assert_eq!(ids(&whole[0]).len(), 5);
@@ -536,6 +560,13 @@ async fn the_inventory_pages_by_cursor_in_a_stable_order_without_repeats_or_gaps
     );
     assert_eq!(shoes.len(), 2, "the filter holds on every page");
     assert!(shoes.iter().flatten().all(|p| p["sku"] == "CW2288-111"));
+    assert_eq!(in_stock.iter().map(Vec::len).collect::<Vec<_>>(), [4, 1]);
+    assert_eq!(
+        aged.iter().map(Vec::len).collect::<Vec<_>>(),
+        [4, 1],
+        "bought 2025-03-01"
+    );
+    assert_eq!(ancient, [Vec::<Value>::new()]);
 }
 
 #[tokio::test]
