@@ -122,7 +122,7 @@ LUA
 # The floor: the route's own SQL (pairs.sql as the first page runs it: no filter, no cursor,
 # limit 51) as pgbench runs it, prepared, with as many clients as wrk has connections. The
 # colons of the to_char pattern become dots: pgbench would read `:MI` and `:SS` as variables.
-sed -e 's/\$1/51/g' -e '/^--/d' -e 's/HH24:MI:SS/HH24.MI.SS/g' \
+sed -e 's/^limit LIMIT$/limit 51/' -e '/^--/d' -e 's/HH24:MI:SS/HH24.MI.SS/g' \
     crates/soleflip-db/src/ledger/pairs.sql > "$WORK/floor.sql"
 echo ";" >> "$WORK/floor.sql"
 psql -X -q -At -v ON_ERROR_STOP=1 "$URL" -f "$WORK/floor.sql" | wc -l | grep -qx 51 \

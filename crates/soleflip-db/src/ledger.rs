@@ -284,7 +284,7 @@ pub struct PairFilter {
 pub async fn pairs(db: impl PgExecutor<'_>, f: &PairFilter) -> Result<Vec<PairRow>, sqlx::Error> {
     let sql = include_str!("ledger/pairs.sql");
     let (head, tail) = sql.split_at(sql.rfind("\norder by").unwrap_or(sql.len()));
-    let mut n = 1;
+    let mut n = 0;
     let mut next = || {
         n += 1;
         n
@@ -319,8 +319,9 @@ pub async fn pairs(db: impl PgExecutor<'_>, f: &PairFilter) -> Result<Vec<PairRo
             "\n  and f.occurred_at >= ${at} and (f.occurred_at > ${at} or f.inventory_id > ${id})"
         ));
     }
-    let sql = format!("{head}{filters}{tail}");
-    let mut query = sqlx::query_as::<_, PairRow>(&sql).bind(f.limit);
+    let limit = f.limit.max(1).to_string();
+    let sql = format!("{head}{filters}{}", tail.replace("LIMIT", &limit));
+    let mut query = sqlx::query_as::<_, PairRow>(&sql);
     if let Some(id) = f.id {
         query = query.bind(id);
     }

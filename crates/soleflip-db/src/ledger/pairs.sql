@@ -1,12 +1,14 @@
--- Pairs with their product, size and age, oldest first, $1 at most. The age is the whole days
+-- Pairs with their product, size and age, oldest first, at most LIMIT. The age is the whole days
 -- since the pair's first event (when it entered the books). Every pair has exactly one first
 -- event (the insert trigger writes it, migration 0006 wrote those of the adopted pairs,
 -- uq_inventory_events_first keeps it unique, and events go only with their pair), so the list
 -- is read from the first events in their order: the partial index idx_inventory_events_first_at
 -- gives the oldest pairs, or those after a cursor, without reading every pair.
 -- ledger.rs adds the filters asked for (id, state, SKU, age, cursor) before the ORDER BY, as
--- binds $2, $3, ...: each combination is its own statement, so a prepared one keeps a plan made
--- for its filters (a generic plan of `$n is null or ...` would read every pair).
+-- binds $1, $2, ..., and writes the limit in (a number): each combination is its own statement,
+-- so a prepared one keeps a plan made for its filters and its limit. (A generic plan of `$n is
+-- null or ...` reads every pair, 1.5 s for 100,000; one of `limit $n` plans for 10 % of them in
+-- parallel, 27 ms; custom plans instead cost a planning of about 2 ms on every request.)
 select i.id, p.sku::text as sku, p.name::text as product_name, b.name::text as brand,
        s.region::text || ' ' || s.value::text as size,
        i.detailed_status::text as state, i.currency,
@@ -22,4 +24,4 @@ join products.sizes s on s.id = i.size_id
 left join core.brands b on b.id = p.brand_id
 where f.from_state is null
 order by f.occurred_at, f.inventory_id
-limit $1
+limit LIMIT
