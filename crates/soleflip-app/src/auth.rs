@@ -35,7 +35,7 @@ pub const MAX_FAILURES_PER_CLIENT: i64 = 20;
 pub const API_TOKEN_PREFIX: &str = "sfp_";
 
 /// A role, from least to most allowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Reads everything a reseller sees.
@@ -100,7 +100,11 @@ pub enum AuthError {
 
 impl From<sqlx::Error> for AuthError {
     fn from(e: sqlx::Error) -> Self {
-        Self::Unexpected(e.into())
+        if crate::db::lost_database(&e) {
+            Self::Db(crate::db::DbError::Lost(e))
+        } else {
+            Self::Unexpected(e.into())
+        }
     }
 }
 
@@ -158,7 +162,7 @@ impl Actor {
 }
 
 /// A signed-in user.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Principal {
     pub user_id: Uuid,
     pub username: String,
@@ -194,7 +198,7 @@ impl Outcome {
 }
 
 /// `login`: the session token is the secret the client keeps (shown once).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LoginReport {
     #[serde(skip)]
     pub token: String,
@@ -204,7 +208,7 @@ pub struct LoginReport {
 }
 
 /// `token create`: the token is shown once.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TokenCreated {
     pub token: String,
     #[serde(flatten)]
@@ -212,11 +216,30 @@ pub struct TokenCreated {
 }
 
 /// `user disable`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserDisabled {
     pub user: UserRow,
     pub sessions_revoked: u64,
 }
+
+/// One page of `user list`, by name.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UserPage {
+    pub users: Vec<UserRow>,
+    /// The cursor of the next page; None on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// One page of `token list`, newest first.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TokenPage {
+    pub tokens: Vec<TokenRow>,
+    /// The cursor of the next page; None on the last.
+    pub next_cursor: Option<String>,
+}
+
+const USERS_CURSOR: &str = "users";
+const TOKENS_CURSOR: &str = "tokens";
 
 /// A fresh secret: 32 random bytes, hex.
 fn new_secret() -> String {
@@ -332,6 +355,26 @@ impl App {
     /// `user list`.
     pub async fn user_list(&self) -> Result<Vec<UserRow>, AuthError> {
         Ok(sql::list_users(self.pool().await?).await?)
+    }
+
+    /// `user list`, one page of at most `limit` users after the cursor `after`.
+    pub async fn user_page(&self, after: Option<&str>, limit: u32) -> Result<UserPage, AuthError> {
+        let after = after
+            .map(|c| crate::cursor::decode(USERS_CURSOR, c, 1))
+            .transpose()
+            .map_err(|e| AuthError::Invalid(e.to_string()))?
+            .and_then(|mut parts| parts.pop());
+        let limit = limit.clamp(1, 500);
+        let mut users =
+            sql::list_users_page(self.pool().await?, after.as_deref(), i64::from(limit) + 1)
+                .await?;
+        let more = users.len() > limit as usize;
+        users.truncate(limit as usize);
+        let next_cursor = users
+            .last()
+            .filter(|_| more)
+            .map(|u| crate::cursor::encode(USERS_CURSOR, &[&u.username]));
+        Ok(UserPage { users, next_cursor })
     }
 
     /// `user disable`: the user can no longer sign in; every session is revoked and every token
@@ -557,6 +600,32 @@ impl App {
     /// `token list`: every token, or those of one user; never the secrets.
     pub async fn token_list(&self, user: Option<&str>) -> Result<Vec<TokenRow>, AuthError> {
         Ok(sql::list_tokens(self.pool().await?, user).await?)
+    }
+
+    /// `token list`, one page of at most `limit` tokens after the cursor `after`.
+    pub async fn token_page(
+        &self,
+        user: Option<&str>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<TokenPage, AuthError> {
+        let after = after
+            .map(|c| crate::cursor::decode_at_id(TOKENS_CURSOR, c))
+            .transpose()
+            .map_err(|e| AuthError::Invalid(e.to_string()))?;
+        let limit = limit.clamp(1, 500);
+        let mut tokens =
+            sql::list_tokens_page(self.pool().await?, user, after, i64::from(limit) + 1).await?;
+        let more = tokens.len() > limit as usize;
+        tokens.truncate(limit as usize);
+        let next_cursor = tokens
+            .last()
+            .filter(|_| more)
+            .map(|t| crate::cursor::encode_at_id(TOKENS_CURSOR, t.created, t.id));
+        Ok(TokenPage {
+            tokens,
+            next_cursor,
+        })
     }
 
     /// `token revoke`: the token stops working on the next request.

@@ -26,6 +26,10 @@ pub enum DbError {
     NoCluster { home: PathBuf },
     #[error("the embedded PostgreSQL server is stopped: `soleflip pg start` starts it")]
     ServerStopped,
+    /// The database could not be reached (down, restarting, refusing or ending connections):
+    /// worth a retry, not a bug.
+    #[error("the database cannot be reached: {0}")]
+    Lost(sqlx::Error),
     #[error(
         "the database {database} does not exist yet on the embedded server: `soleflip db up` \
          creates it"
@@ -65,7 +69,24 @@ pub enum DbError {
 
 impl From<sqlx::Error> for DbError {
     fn from(e: sqlx::Error) -> Self {
-        Self::Unexpected(e.into())
+        if lost_database(&e) {
+            Self::Lost(e)
+        } else {
+            Self::Unexpected(e.into())
+        }
+    }
+}
+
+/// Whether the driver's error says the database cannot be reached: no connection could be made
+/// or kept (I/O, pool time-out or closed), or the server refused or ended it (SQLSTATE class 08,
+/// or 57P01-57P03: shutting down, crashed, not yet accepting connections).
+pub fn lost_database(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
     }
 }
 
@@ -73,7 +94,7 @@ impl Coded for DbError {
     fn code(&self) -> Code {
         match self {
             DbError::NoCluster { .. } | DbError::NoDatabaseYet { .. } => Code::NotFound,
-            DbError::ServerStopped => Code::Unavailable,
+            DbError::ServerStopped | DbError::Lost(_) => Code::Unavailable,
             DbError::OtherServerConfigured { .. } => Code::Conflict,
             DbError::Connect(e) => e.code(),
             DbError::Migrate(e) => match e {

@@ -177,6 +177,25 @@ mod tests {
     }
 
     #[test]
+    fn a_database_that_cannot_be_reached_is_unavailable_whichever_area_met_it() {
+        let refused = || {
+            sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::ConnectionRefused,
+                "connection refused",
+            ))
+        };
+        let auth = crate::auth::AuthError::from(sqlx::Error::PoolTimedOut);
+        let ledger = crate::ledger::LedgerError::from(refused());
+        let db = crate::db::DbError::from(refused());
+        let bug = crate::ledger::LedgerError::from(sqlx::Error::RowNotFound);
+
+        assert_eq!(code_of(&auth), Code::Unavailable);
+        assert_eq!(code_of(&ledger), Code::Unavailable);
+        assert_eq!(code_of(&db), Code::Unavailable);
+        assert_eq!(code_of(&bug), Code::Unexpected);
+    }
+
+    #[test]
     fn codes_serialize_as_their_stable_words() {
         for code in [
             Code::InvalidInput,

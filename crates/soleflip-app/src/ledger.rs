@@ -48,7 +48,11 @@ pub enum LedgerError {
 
 impl From<sqlx::Error> for LedgerError {
     fn from(e: sqlx::Error) -> Self {
-        Self::Unexpected(e.into())
+        if crate::db::lost_database(&e) {
+            Self::Db(crate::db::DbError::Lost(e))
+        } else {
+            Self::Unexpected(e.into())
+        }
     }
 }
 
@@ -278,7 +282,7 @@ pub struct PurchaseLineRequest {
 }
 
 /// `purchase add`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PurchaseReport {
     pub purchase_id: Uuid,
     pub supplier: Option<String>,
@@ -293,7 +297,7 @@ pub struct PurchaseReport {
     pub total_cost: Decimal,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PurchaseLineReport {
     pub line_no: i32,
     pub sku: String,
@@ -308,35 +312,43 @@ pub struct PurchaseLineReport {
     pub pairs: Vec<PairCost>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PairCost {
     pub id: Uuid,
     pub cost_basis: Decimal,
 }
 
+/// The list tag of inventory cursors.
+const PAIRS_CURSOR: &str = "pairs";
+
 /// `inventory list`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InventoryList {
     pub pairs: Vec<PairRow>,
     /// True when more pairs matched than the limit.
     pub truncated: bool,
+    /// When truncated: the cursor of the next page (passed back, it gives the pairs after this page).
+    pub next_cursor: Option<String>,
 }
 
 /// `inventory show`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PairReport {
     pub pair: PairRow,
     /// The states it may move to next.
+    #[schema(value_type = Vec<String>)]
     pub allowed_next: Vec<InventoryState>,
     pub events: Vec<EventRow>,
     pub listings: Vec<ListingRow>,
 }
 
 /// `inventory move`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MoveReport {
     pub id: Uuid,
+    #[schema(value_type = Option<String>)]
     pub from: Option<InventoryState>,
+    #[schema(value_type = String)]
     pub to: InventoryState,
     pub reason: Option<String>,
     /// The order whose status followed the move (completed or cancelled), if any.
@@ -344,7 +356,7 @@ pub struct MoveReport {
 }
 
 /// `listing add` / `listing end`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ListingReport {
     pub listing: ListingRow,
 }
@@ -368,7 +380,7 @@ pub struct SaleRequest {
 }
 
 /// One fee line of a recorded sale.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FeeLineReport {
     pub kind: String,
     pub amount: Decimal,
@@ -379,7 +391,7 @@ pub struct FeeLineReport {
 }
 
 /// `sale record`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SaleReport {
     pub order_id: Uuid,
     pub pair: Uuid,
@@ -390,6 +402,7 @@ pub struct SaleReport {
     pub payout: Decimal,
     /// True when the given payout did not balance and a derived line makes up the difference.
     pub flagged: bool,
+    #[schema(value_type = String)]
     pub state: InventoryState,
     pub listing_sold: Option<Uuid>,
     pub listings_ended: u64,
@@ -398,7 +411,7 @@ pub struct SaleReport {
 }
 
 /// `report pnl`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PnlReport {
     pub from: Option<String>,
     pub to: Option<String>,
@@ -407,7 +420,7 @@ pub struct PnlReport {
 }
 
 /// `report stock`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StockReport {
     pub rows: Vec<StockRow>,
     /// Pairs in stock per currency, and the capital tied up in them.
@@ -416,7 +429,7 @@ pub struct StockReport {
     pub oldest: Vec<PairRow>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StockTotal {
     pub currency: String,
     pub pairs: i64,
@@ -510,7 +523,8 @@ impl App {
         Ok(report)
     }
 
-    /// Pairs, filtered by state (a label, `unknown` or `in_stock`), SKU and minimum age.
+    /// Pairs, filtered by state (a label, `unknown` or `in_stock`), SKU and minimum age, oldest
+    /// first (by when they entered the books, then id).
     #[tracing::instrument(skip(self))]
     pub async fn inventory_list(
         &self,
@@ -519,6 +533,26 @@ impl App {
         older_than_days: Option<u32>,
         limit: u32,
     ) -> Result<InventoryList, LedgerError> {
+        self.inventory_page(state, sku, older_than_days, limit, None)
+            .await
+    }
+
+    /// [`App::inventory_list`], one page: the pairs after `after` (the `next_cursor` of the
+    /// previous page; None: the first page). Keyset pagination: a page is read from the index,
+    /// however deep, and pairs added meanwhile neither repeat nor shift the pages.
+    #[tracing::instrument(skip(self))]
+    pub async fn inventory_page(
+        &self,
+        state: Option<&str>,
+        sku: Option<&str>,
+        older_than_days: Option<u32>,
+        limit: u32,
+        after: Option<&str>,
+    ) -> Result<InventoryList, LedgerError> {
+        let after = after
+            .map(|c| crate::cursor::decode_at_id(PAIRS_CURSOR, c))
+            .transpose()
+            .map_err(|e| LedgerError::Invalid(e.to_string()))?;
         let state = match state.map(str::trim) {
             None => None,
             Some(s @ ("unknown" | "in_stock")) => Some(s.to_owned()),
@@ -547,12 +581,21 @@ impl App {
                 sku: sku.map(|s| s.trim().to_owned()),
                 older_than_days: older,
                 limit: i64::from(limit) + 1,
+                after,
             },
         )
         .await?;
         let truncated = pairs.len() > limit as usize;
         pairs.truncate(limit as usize);
-        Ok(InventoryList { pairs, truncated })
+        let next_cursor = pairs
+            .last()
+            .filter(|_| truncated)
+            .map(|p| crate::cursor::encode_at_id(PAIRS_CURSOR, p.entered, p.id));
+        Ok(InventoryList {
+            pairs,
+            truncated,
+            next_cursor,
+        })
     }
 
     /// One pair with its event history and listings.

@@ -12,6 +12,7 @@
 pub mod auth;
 pub mod awin;
 pub mod backup;
+pub mod cursor;
 pub mod db;
 pub mod docs;
 pub mod error;
@@ -39,8 +40,8 @@ pub use soleflip_pg::{Cluster, PgBinaries, PgError};
 /// The database the embedded cluster serves.
 pub const EMBEDDED_DATABASE: &str = "soleflip";
 
-/// Connections a process keeps at most. The CLI runs one use case at a time; the server will
-/// size its own pool.
+/// Connections a process keeps at most, unless it asks for another size
+/// ([`App::with_pool_size`]): the CLI runs one use case at a time; the server sizes its own.
 const POOL_SIZE: u32 = 4;
 
 /// Where the data is: a given server, or the embedded cluster of a home directory.
@@ -66,6 +67,7 @@ pub enum Create {
 pub struct App {
     config: AppConfig,
     pool: OnceCell<PgPool>,
+    pool_size: u32,
 }
 
 impl App {
@@ -73,7 +75,14 @@ impl App {
         Self {
             config,
             pool: OnceCell::new(),
+            pool_size: POOL_SIZE,
         }
+    }
+
+    /// The same application with a pool of at most `size` connections (at least 1).
+    pub fn with_pool_size(mut self, size: u32) -> Self {
+        self.pool_size = size.max(1);
+        self
     }
 
     /// An application on a given server (the embedded cluster is not used; its default home
@@ -157,7 +166,7 @@ impl App {
                 drop(target.connect().await?);
                 Ok::<_, db::DbError>(
                     PgPoolOptions::new()
-                        .max_connections(POOL_SIZE)
+                        .max_connections(self.pool_size)
                         .acquire_timeout(soleflip_db::target::CONNECT_TIMEOUT)
                         .connect_lazy_with(target.connect_options()),
                 )

@@ -10,10 +10,27 @@ use soleflip_app::App;
 use crate::output::print;
 use crate::Outcome;
 
+/// The server's pool when SOLEFLIP_POOL_SIZE does not say otherwise (bench/api.sh measures
+/// the effect of the size on `GET /api/v1/inventory`).
+const SERVER_POOL_SIZE: u32 = 4;
+
+/// The pool size of the server: SOLEFLIP_POOL_SIZE (1 to 256), else [`SERVER_POOL_SIZE`].
+fn pool_size() -> anyhow::Result<u32> {
+    match std::env::var("SOLEFLIP_POOL_SIZE") {
+        Err(_) => Ok(SERVER_POOL_SIZE),
+        Ok(text) => text
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=256).contains(n))
+            .with_context(|| format!("SOLEFLIP_POOL_SIZE: {text:?} is not a number from 1 to 256")),
+    }
+}
+
 pub async fn run(bind: SocketAddr, app: &App) -> anyhow::Result<Outcome> {
     let up = app.db_up(None).await.context("preparing the database")?;
     // The server gets an application handle of its own (its own pool), on the same data.
-    let server_app = Arc::new(App::new(app.config().clone()));
+    let server_app = Arc::new(App::new(app.config().clone()).with_pool_size(pool_size()?));
     soleflip_app::auth::warm_up();
     let listener = tokio::net::TcpListener::bind(bind)
         .await

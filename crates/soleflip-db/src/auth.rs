@@ -40,7 +40,7 @@ pub async fn find_password_hash(
 use sqlx::types::Uuid;
 
 /// A user as listed (never its password hash).
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct UserRow {
     pub id: Uuid,
     pub username: String,
@@ -78,6 +78,22 @@ pub async fn list_users(db: impl PgExecutor<'_>) -> Result<Vec<UserRow>, sqlx::E
     sqlx::query_as(&format!(
         "select {USER_COLUMNS} from auth.users order by username"
     ))
+    .fetch_all(db)
+    .await
+}
+
+/// One page of [`list_users`]: by name, after the name `after`.
+pub async fn list_users_page(
+    db: impl PgExecutor<'_>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {USER_COLUMNS} from auth.users where $1::text is null or username > $1 \
+         order by username limit $2"
+    ))
+    .bind(after)
+    .bind(limit)
     .fetch_all(db)
     .await
 }
@@ -231,7 +247,7 @@ pub async fn revoke_session(
 }
 
 /// An API token as listed (never its hash).
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct TokenRow {
     pub id: Uuid,
     pub user: String,
@@ -240,13 +256,17 @@ pub struct TokenRow {
     pub expires_at: Option<String>,
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
+    /// When it was made, to the microsecond: the key of the list's order (cursors).
+    #[serde(skip)]
+    pub created: sqlx::types::chrono::DateTime<sqlx::types::chrono::Utc>,
 }
 
 const TOKEN_SELECT: &str = "select t.id, u.username as user, t.name::text as name, \
      to_char(t.created_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') as created_at, \
      to_char(t.expires_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') as expires_at, \
      to_char(t.last_used_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') as last_used_at, \
-     to_char(t.revoked_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') as revoked_at \
+     to_char(t.revoked_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') as revoked_at, \
+     t.created_at as created \
      from auth.api_tokens t join auth.users u on u.id = t.user_id";
 
 /// Adds a token; None when the user already has one of this name.
@@ -294,6 +314,30 @@ pub async fn list_tokens(
     .await
 }
 
+/// One page of [`list_tokens`]: newest first, after the token (created, id) `after`.
+pub async fn list_tokens_page(
+    db: impl PgExecutor<'_>,
+    user: Option<&str>,
+    after: Option<(
+        sqlx::types::chrono::DateTime<sqlx::types::chrono::Utc>,
+        Uuid,
+    )>,
+    limit: i64,
+) -> Result<Vec<TokenRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{TOKEN_SELECT} where ($1::text is null or u.username = $1) \
+           and ($2::timestamptz is null \
+                or (t.created_at <= $2 and (t.created_at < $2 or t.id > $3::uuid))) \
+         order by t.created_at desc, t.id limit $4"
+    ))
+    .bind(user)
+    .bind(after.map(|(at, _)| at))
+    .bind(after.map(|(_, id)| id))
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
 /// Revokes a token; false when it does not exist or was already revoked.
 pub async fn revoke_token(db: impl PgExecutor<'_>, id: Uuid) -> Result<bool, sqlx::Error> {
     sqlx::query(
@@ -305,16 +349,24 @@ pub async fn revoke_token(db: impl PgExecutor<'_>, id: Uuid) -> Result<bool, sql
     .map(|d| d.rows_affected() > 0)
 }
 
-/// The user of a live API token (not revoked, not expired, user active), marking it used.
+/// The user of a live API token (not revoked, not expired, user active), marking it used. The
+/// mark is to the minute: it is written only when the last one is older, so that a script's many
+/// requests on one token are reads, not each a write (and a commit) queued on the token's row.
 pub async fn token_principal(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
 ) -> Result<Option<PrincipalRow>, sqlx::Error> {
     sqlx::query_as(
-        "update auth.api_tokens t set last_used_at = now() from auth.users u \
-         where t.token_hash = $1 and u.id = t.user_id and u.is_active and t.revoked_at is null \
-           and (t.expires_at is null or t.expires_at > now()) \
-         returning u.id as user_id, u.username, u.role::text as role",
+        "with live as ( \
+             select t.id, t.last_used_at, u.id as user_id, u.username, u.role::text as role \
+             from auth.api_tokens t join auth.users u on u.id = t.user_id \
+             where t.token_hash = $1 and u.is_active and t.revoked_at is null \
+               and (t.expires_at is null or t.expires_at > now())), \
+         touched as ( \
+             update auth.api_tokens t set last_used_at = now() from live \
+             where t.id = live.id \
+               and (live.last_used_at is null or live.last_used_at < now() - interval '1 minute')) \
+         select user_id, username, role from live",
     )
     .bind(token_hash)
     .fetch_optional(db)
@@ -431,7 +483,7 @@ pub async fn insert_audit(db: impl PgExecutor<'_>, e: &AuditEntry<'_>) -> Result
 }
 
 /// An audit entry as read.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct AuditRow {
     pub id: i64,
     pub at: String,

@@ -242,7 +242,7 @@ pub async fn insert_pair(db: impl PgExecutor<'_>, p: &NewPair<'_>) -> Result<Uui
 }
 
 /// A pair as the inventory commands show it.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct PairRow {
     pub id: Uuid,
     pub sku: String,
@@ -259,6 +259,9 @@ pub struct PairRow {
     /// When it entered our books (its first event), UTC.
     pub entered_at: Option<String>,
     pub age_days: Option<i32>,
+    /// When it entered our books, to the microsecond: the key of the list's order (cursors).
+    #[serde(skip)]
+    pub entered: sqlx::types::chrono::DateTime<sqlx::types::chrono::Utc>,
 }
 
 /// What `inventory list` asks for.
@@ -270,17 +273,75 @@ pub struct PairFilter {
     pub sku: Option<String>,
     pub older_than_days: Option<i32>,
     pub limit: i64,
+    /// Keyset cursor: only the pairs after this (entered, id) in the list's order.
+    pub after: Option<(
+        sqlx::types::chrono::DateTime<sqlx::types::chrono::Utc>,
+        Uuid,
+    )>,
 }
 
+/// The pairs `f` asks for (ledger/pairs.sql with the filters of `f` added).
 pub async fn pairs(db: impl PgExecutor<'_>, f: &PairFilter) -> Result<Vec<PairRow>, sqlx::Error> {
-    sqlx::query_as(include_str!("ledger/pairs.sql"))
-        .bind(f.id)
-        .bind(f.state.as_deref())
-        .bind(f.sku.as_deref())
-        .bind(f.older_than_days)
-        .bind(f.limit)
-        .fetch_all(db)
-        .await
+    let sql = include_str!("ledger/pairs.sql");
+    let (head, tail) = sql.split_at(sql.rfind("\norder by").unwrap_or(sql.len()));
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        n
+    };
+    let mut filters = String::new();
+    if f.id.is_some() {
+        filters.push_str(&format!("\n  and i.id = ${}", next()));
+    }
+    match f.state.as_deref() {
+        None => {}
+        Some("unknown") => filters.push_str("\n  and i.detailed_status is null"),
+        Some("in_stock") => {
+            filters.push_str("\n  and i.detailed_status in ('incoming', 'available', 'consigned')")
+        }
+        Some(_) => filters.push_str(&format!(
+            "\n  and i.detailed_status = ${}::text::products.inventory_status",
+            next()
+        )),
+    }
+    if f.sku.is_some() {
+        filters.push_str(&format!("\n  and p.sku = ${}", next()));
+    }
+    if f.older_than_days.is_some() {
+        filters.push_str(&format!(
+            "\n  and f.occurred_at <= now() - make_interval(days => ${})",
+            next()
+        ));
+    }
+    if f.after.is_some() {
+        let (at, id) = (next(), next());
+        filters.push_str(&format!(
+            "\n  and f.occurred_at >= ${at} and (f.occurred_at > ${at} or f.inventory_id > ${id})"
+        ));
+    }
+    let limit = f.limit.max(1).to_string();
+    let sql = format!("{head}{filters}{}", tail.replace("LIMIT", &limit));
+    let mut query = sqlx::query_as::<_, PairRow>(&sql);
+    if let Some(id) = f.id {
+        query = query.bind(id);
+    }
+    if let Some(state) = f
+        .state
+        .as_deref()
+        .filter(|s| !matches!(*s, "unknown" | "in_stock"))
+    {
+        query = query.bind(state.to_owned());
+    }
+    if let Some(sku) = &f.sku {
+        query = query.bind(sku.clone());
+    }
+    if let Some(days) = f.older_than_days {
+        query = query.bind(days);
+    }
+    if let Some((at, id)) = f.after {
+        query = query.bind(at).bind(id);
+    }
+    query.fetch_all(db).await
 }
 
 /// The state of a pair, locked until the end of the transaction. Outer None: no such pair;
@@ -311,7 +372,7 @@ pub async fn move_pair(conn: &mut PgConnection, id: Uuid, to: &str) -> Result<()
 }
 
 /// One event of a pair's history.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct EventRow {
     pub at: String,
     pub from_state: Option<String>,
@@ -347,7 +408,7 @@ pub async fn platform_id(db: impl PgExecutor<'_>, slug: &str) -> Result<Option<U
 }
 
 /// A listing.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct ListingRow {
     pub id: Uuid,
     pub inventory_id: Uuid,
@@ -537,7 +598,7 @@ pub async fn set_latest_order_status(
 }
 
 /// One line of `report pnl`.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct PnlRow {
     pub group: String,
     pub currency: String,
@@ -585,7 +646,7 @@ pub async fn oldest_in_stock(
 }
 
 /// One line of `report stock`.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct StockRow {
     pub state: String,
     pub age_band: String,

@@ -3,6 +3,7 @@
 //! of its failures. Served at `/api/v1/openapi.json` and committed as `docs/openapi.json` (a
 //! test fails while the committed file is stale).
 
+use std::collections::BTreeMap;
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
@@ -13,9 +14,98 @@ use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
 use utoipa::openapi::{InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref, Required};
-use utoipa::PartialSchema;
 
-use crate::routes::{Access, ACCESS, SESSION_COOKIE};
+use utoipa::openapi::path::Parameter;
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::Schema;
+use utoipa::openapi::RefOr;
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+
+use crate::routes::{self as r, Access, ACCESS, SESSION_COOKIE};
+
+/// The schemas the document refers to, collected as the routes name them.
+#[derive(Default)]
+struct Schemas(BTreeMap<String, RefOr<Schema>>);
+
+impl Schemas {
+    /// A reference to `T`'s schema, which (with every schema it refers to) joins the components.
+    fn of<T: ToSchema>(&mut self) -> Option<RefOr<Schema>> {
+        let mut nested = Vec::new();
+        T::schemas(&mut nested);
+        self.0.extend(nested);
+        let name = T::name().into_owned();
+        self.0.insert(name.clone(), T::schema());
+        Some(RefOr::Ref(Ref::from_schema_name(name)))
+    }
+}
+
+/// The typed request body, answer and query parameters of a route.
+struct Typed {
+    request: Option<RefOr<Schema>>,
+    response: Option<RefOr<Schema>>,
+    query: Vec<Parameter>,
+}
+
+fn query<T: IntoParams>() -> Vec<Parameter> {
+    T::into_params(|| Some(ParameterIn::Query))
+}
+
+/// The types of each route's body, answer and query; a route not named here is described by
+/// its summary only.
+fn typed(method: &str, path: &str, s: &mut Schemas) -> Typed {
+    use soleflip_app::{auth as a, ledger as l};
+    let t = |request, response, query| Typed {
+        request,
+        response,
+        query,
+    };
+    match (method, path) {
+        ("POST", "/api/v1/auth/login") => {
+            t(s.of::<r::LoginBody>(), s.of::<a::LoginReport>(), vec![])
+        }
+        ("POST", "/api/v1/setup") => t(s.of::<r::SetupBody>(), s.of::<a::UserRow>(), vec![]),
+        ("GET", "/api/v1/auth/me") => t(None, s.of::<a::Principal>(), vec![]),
+        ("GET", "/api/v1/sizes/parse") => t(None, None, query::<r::SizeQuery>()),
+        ("GET", "/api/v1/prices/latest") => t(None, None, query::<r::PriceQuery>()),
+        ("GET", "/api/v1/inventory") => t(
+            None,
+            s.of::<l::InventoryList>(),
+            query::<r::InventoryQuery>(),
+        ),
+        ("GET", "/api/v1/inventory/{id}") => t(None, s.of::<l::PairReport>(), vec![]),
+        ("GET", "/api/v1/reports/pnl") => t(None, s.of::<l::PnlReport>(), query::<r::PnlQuery>()),
+        ("GET", "/api/v1/reports/stock") => t(None, s.of::<l::StockReport>(), vec![]),
+        ("GET", "/api/v1/fees/quote") => t(None, None, query::<r::FeeQuery>()),
+        ("POST", "/api/v1/purchases") => t(
+            s.of::<r::PurchaseBody>(),
+            s.of::<l::PurchaseReport>(),
+            vec![],
+        ),
+        ("POST", "/api/v1/inventory/{id}/move") => {
+            t(s.of::<r::MoveBody>(), s.of::<l::MoveReport>(), vec![])
+        }
+        ("POST", "/api/v1/listings") => {
+            t(s.of::<r::ListingBody>(), s.of::<l::ListingReport>(), vec![])
+        }
+        ("POST", "/api/v1/listings/{id}/end") => t(None, s.of::<l::ListingReport>(), vec![]),
+        ("POST", "/api/v1/sales") => t(s.of::<r::SaleBody>(), s.of::<l::SaleReport>(), vec![]),
+        ("GET", "/api/v1/users") => t(None, s.of::<a::UserPage>(), query::<r::PageQuery>()),
+        ("POST", "/api/v1/users") => t(s.of::<r::UserBody>(), s.of::<a::UserRow>(), vec![]),
+        ("POST", "/api/v1/users/{name}/disable") => t(None, s.of::<a::UserDisabled>(), vec![]),
+        ("POST", "/api/v1/users/{name}/password") => t(
+            s.of::<r::PasswordBody>(),
+            s.of::<r::PasswordChanged>(),
+            vec![],
+        ),
+        ("GET", "/api/v1/tokens") => t(None, s.of::<a::TokenPage>(), query::<r::TokenQuery>()),
+        ("POST", "/api/v1/tokens") => t(s.of::<r::TokenBody>(), s.of::<a::TokenCreated>(), vec![]),
+        ("POST", "/api/v1/tokens/{id}/revoke") => t(None, s.of::<a::TokenRow>(), vec![]),
+        ("GET", "/api/v1/audit") => t(None, s.of::<r::AuditPage>(), query::<r::AuditQuery>()),
+        ("POST", "/api/v1/backups") => t(s.of::<r::BackupBody>(), None, vec![]),
+        ("POST", "/api/v1/sizes/normalize") => t(s.of::<r::NormalizeBody>(), None, vec![]),
+        _ => t(None, None, vec![]),
+    }
+}
 
 fn error_response(description: &str) -> utoipa::openapi::Response {
     ResponseBuilder::new()
@@ -32,8 +122,17 @@ fn error_response(description: &str) -> utoipa::openapi::Response {
 /// The whole document.
 pub fn document() -> OpenApi {
     let mut paths = PathsBuilder::new();
+    let mut schemas = Schemas::default();
     // The web page's routes share the table but are not part of the API.
     for (method, path, access, summary) in ACCESS.iter().filter(|r| r.1.starts_with("/api/")) {
+        let types = typed(method, path, &mut schemas);
+        let mut answer = ResponseBuilder::new().description("the report of the use case (JSON)");
+        if let Some(schema) = types.response {
+            answer = answer.content(
+                "application/json",
+                ContentBuilder::new().schema(Some(schema)).build(),
+            );
+        }
         let tag = path
             .trim_start_matches("/api/v1/")
             .split('/')
@@ -54,6 +153,7 @@ pub fn document() -> OpenApi {
                 if *method == "POST"
                     && (path.ends_with("/users")
                         || path.ends_with("/tokens")
+                        || path.ends_with("/backups")
                         || path.ends_with("/setup"))
                 {
                     "201"
@@ -62,9 +162,7 @@ pub fn document() -> OpenApi {
                 } else {
                     "200"
                 },
-                ResponseBuilder::new()
-                    .description("the report of the use case (JSON)")
-                    .build(),
+                answer.build(),
             )
             .response(
                 "400",
@@ -79,6 +177,20 @@ pub fn document() -> OpenApi {
                 "500",
                 error_response("unexpected: logged on the server, nothing internal shown"),
             );
+        if let Some(schema) = types.request {
+            op = op.request_body(Some(
+                RequestBodyBuilder::new()
+                    .content(
+                        "application/json",
+                        ContentBuilder::new().schema(Some(schema)).build(),
+                    )
+                    .required(Some(Required::True))
+                    .build(),
+            ));
+        }
+        for parameter in types.query {
+            op = op.parameter(parameter);
+        }
         for name in ["id", "name"] {
             if path.contains(&format!("{{{name}}}")) {
                 op = op.parameter(
@@ -123,6 +235,7 @@ pub fn document() -> OpenApi {
         paths = paths.path(*path, PathItem::new(method, op));
     }
     let components = ComponentsBuilder::new()
+        .schemas_from_iter(schemas.0)
         .schema("Envelope", crate::error::Envelope::schema())
         .schema("ErrorBody", crate::error::ErrorBody::schema())
         .security_scheme(
@@ -180,5 +293,72 @@ mod tests {
                 "{method} {path}"
             );
         }
+    }
+
+    /// Every `$ref` anywhere in `value`.
+    fn refs(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    match (k.as_str(), v.as_str()) {
+                        ("$ref", Some(r)) => out.push(r.to_string()),
+                        _ => refs(v, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_ledger_and_auth_routes_name_their_answer_types_and_every_reference_resolves() {
+        let doc = serde_json::to_value(super::document()).expect("serializing");
+        let answer = |method: &str, path: &str| {
+            let op = &doc["paths"][path][method];
+            let code = ["200", "201"]
+                .into_iter()
+                .find(|c| op["responses"][c].is_object())
+                .unwrap_or("200");
+            op["responses"][code]["content"]["application/json"]["schema"]["$ref"].clone()
+        };
+
+        let mut all = Vec::new();
+        refs(&doc, &mut all);
+
+        for (method, path, want) in [
+            ("post", "/api/v1/auth/login", "LoginReport"),
+            ("get", "/api/v1/auth/me", "Principal"),
+            ("get", "/api/v1/inventory", "InventoryList"),
+            ("get", "/api/v1/inventory/{id}", "PairReport"),
+            ("post", "/api/v1/purchases", "PurchaseReport"),
+            ("post", "/api/v1/sales", "SaleReport"),
+            ("get", "/api/v1/reports/pnl", "PnlReport"),
+            ("get", "/api/v1/users", "UserPage"),
+            ("post", "/api/v1/tokens", "TokenCreated"),
+            ("get", "/api/v1/audit", "AuditPage"),
+        ] {
+            assert_eq!(
+                answer(method, path),
+                format!("#/components/schemas/{want}"),
+                "{method} {path}"
+            );
+        }
+        for r in &all {
+            let name = r.trim_start_matches("#/components/schemas/");
+            assert!(
+                doc["components"]["schemas"][name].is_object(),
+                "{r} does not resolve"
+            );
+        }
+        let pair = &doc["components"]["schemas"]["PairRow"]["properties"];
+        assert!(
+            pair["id"].is_object() && pair["entered"].is_null(),
+            "{pair}"
+        );
+        let purchase = &doc["paths"]["/api/v1/purchases"]["post"]["requestBody"];
+        assert!(purchase["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .is_some_and(|r| r.ends_with("/PurchaseBody")));
     }
 }

@@ -40,10 +40,11 @@ pub const ACCESS: &[(&str, &str, Access, &str)] = &[
     ("POST", "/api/v1/auth/logout", READ, "End the session"),
     ("GET", "/api/v1/sizes/parse", READ, "Read a size string and give its equivalents"),
     ("GET", "/api/v1/prices/latest", READ, "The latest in-stock price per size and source of a product"),
-    ("GET", "/api/v1/inventory", READ, "Pairs, filtered by state, SKU and age"),
+    ("GET", "/api/v1/inventory", READ, "Pairs, oldest first, filtered by state, SKU and age; a page per cursor"),
     ("GET", "/api/v1/inventory/{id}", READ, "One pair with its history, listings and allowed next states"),
     ("GET", "/api/v1/reports/pnl", READ, "Profit and loss of the orders sold in a period, grouped"),
     ("GET", "/api/v1/reports/stock", READ, "Pairs in stock by state and age, capital tied up"),
+    ("GET", "/api/v1/fees/quote", READ, "The fee lines and payout of one sale from the fee schedules"),
     ("POST", "/api/v1/purchases", USER, "Record an invoice; one inventory row per pair"),
     ("POST", "/api/v1/inventory/{id}/move", USER, "Move a pair along the lifecycle"),
     ("POST", "/api/v1/listings", USER, "List a pair on a platform"),
@@ -52,16 +53,23 @@ pub const ACCESS: &[(&str, &str, Access, &str)] = &[
     ("POST", "/api/v1/imports/{kind}", USER, "Upload a StockX report, Alias export or purchase list to import (multipart field `file`); 202 with the job"),
     ("GET", "/api/v1/imports/jobs/{id}", USER, "An import job's progress, and its report when done"),
     ("GET", "/api/v1/imports/jobs/{id}/events", USER, "An import job's progress as server-sent events"),
-    ("GET", "/api/v1/users", ADMIN, "Every user with role and state"),
+    ("GET", "/api/v1/users", ADMIN, "Users with role and state, by name; a page per cursor"),
     ("POST", "/api/v1/users", ADMIN, "Add a user with a role"),
     ("POST", "/api/v1/users/{name}/disable", ADMIN, "Disable a user; revokes their sessions"),
-    ("GET", "/api/v1/tokens", ADMIN, "API tokens (never the secrets)"),
+    ("POST", "/api/v1/users/{name}/password", ADMIN, "Set a user's password; revokes their sessions"),
+    ("GET", "/api/v1/tokens", ADMIN, "API tokens, newest first (never the secrets); a page per cursor"),
     ("POST", "/api/v1/tokens", ADMIN, "Create an API token (shown once)"),
     ("POST", "/api/v1/tokens/{id}/revoke", ADMIN, "Revoke an API token"),
     ("GET", "/api/v1/audit", ADMIN, "The audit log, newest first (cursor: before)"),
     ("GET", "/api/v1/db/status", ADMIN, "Applied and pending migrations"),
     ("GET", "/api/v1/db/verify", ADMIN, "Compare the database with what its migrations promise"),
     ("GET", "/api/v1/db/health", ADMIN, "Server facts and graded health checks"),
+    ("GET", "/api/v1/backups", ADMIN, "The backups in the server's backup directory, with their files"),
+    ("POST", "/api/v1/backups", ADMIN, "Take a backup (pg_dump and manifest), verified right away if asked"),
+    ("POST", "/api/v1/backups/{name}/verify", ADMIN, "Restore a backup into a scratch database and compare it"),
+    // Admin, not user: it rewrites every row of the shared size table in one transaction (a
+    // maintenance job, like db verify), which no reseller's daily work needs.
+    ("POST", "/api/v1/sizes/normalize", ADMIN, "Fill the standardized values of the size rows"),
     // The web page (crate::web): anonymous callers of a page are sent to /login.
     ("GET", "/assets/app.css", Access::Public, "The page's stylesheet"),
     ("GET", "/assets/app.js", Access::Public, "The page's one script (sets the time-zone cookie)"),
@@ -111,6 +119,7 @@ pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/api/v1/inventory/{id}", get(inventory_show)),
         (Method::GET, "/api/v1/reports/pnl", get(report_pnl)),
         (Method::GET, "/api/v1/reports/stock", get(report_stock)),
+        (Method::GET, "/api/v1/fees/quote", get(fees_quote)),
         (Method::POST, "/api/v1/purchases", post(purchase_add)),
         (
             Method::POST,
@@ -142,6 +151,11 @@ pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/api/v1/users/{name}/disable",
             post(user_disable),
         ),
+        (
+            Method::POST,
+            "/api/v1/users/{name}/password",
+            post(user_password),
+        ),
         (Method::GET, "/api/v1/tokens", get(token_list)),
         (Method::POST, "/api/v1/tokens", post(token_create)),
         (
@@ -153,6 +167,18 @@ pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/api/v1/db/status", get(db_status)),
         (Method::GET, "/api/v1/db/verify", get(db_verify)),
         (Method::GET, "/api/v1/db/health", get(db_health)),
+        (Method::GET, "/api/v1/backups", get(backup_list)),
+        (Method::POST, "/api/v1/backups", post(backup_create)),
+        (
+            Method::POST,
+            "/api/v1/backups/{name}/verify",
+            post(backup_verify),
+        ),
+        (
+            Method::POST,
+            "/api/v1/sizes/normalize",
+            post(sizes_normalize),
+        ),
     ]
     .into_iter()
     .chain(crate::web::handlers())
@@ -220,8 +246,8 @@ where
 /// The cookie of a browser session.
 pub const SESSION_COOKIE: &str = "soleflip_session";
 
-#[derive(Deserialize)]
-struct LoginBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct LoginBody {
     username: String,
     password: String,
 }
@@ -257,8 +283,8 @@ async fn login(
     }
 }
 
-#[derive(Deserialize)]
-struct SetupBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct SetupBody {
     token: String,
     username: String,
     password: String,
@@ -310,8 +336,9 @@ async fn logout(State(state): State<AppState>, Extension(caller): Extension<Call
 
 // --------------------------------------------------------------------------------- reads
 
-#[derive(Deserialize)]
-struct SizeQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct SizeQuery {
     input: String,
     brand: Option<String>,
     cohort: Option<String>,
@@ -336,8 +363,9 @@ async fn sizes_parse(ApiQuery(q): ApiQuery<SizeQuery>) -> ApiResult {
     ok(report)
 }
 
-#[derive(Deserialize)]
-struct PriceQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct PriceQuery {
     sku: String,
     size: Option<String>,
     source: Option<String>,
@@ -364,12 +392,15 @@ async fn prices_latest(
     ok(report)
 }
 
-#[derive(Deserialize)]
-struct InventoryQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct InventoryQuery {
     state: Option<String>,
     sku: Option<String>,
     older_than_days: Option<u32>,
     limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
 }
 
 async fn inventory_list(
@@ -379,11 +410,12 @@ async fn inventory_list(
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let report = state
         .app
-        .inventory_list(
+        .inventory_page(
             q.state.as_deref(),
             q.sku.as_deref(),
             q.older_than_days,
             limit,
+            q.cursor.as_deref(),
         )
         .await
         .map_err(app_err)?;
@@ -399,8 +431,9 @@ async fn inventory_show(State(state): State<AppState>, Path(id): Path<String>) -
     ok(state.app.inventory_show(id).await.map_err(app_err)?)
 }
 
-#[derive(Deserialize)]
-struct PnlQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct PnlQuery {
     from: Option<String>,
     to: Option<String>,
     by: Option<String>,
@@ -435,8 +468,8 @@ async fn report_stock(State(state): State<AppState>) -> ApiResult {
 
 // ----------------------------------------------------------------------------- mutations
 
-#[derive(Deserialize)]
-struct PurchaseBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct PurchaseBody {
     supplier: Option<String>,
     invoice: Option<String>,
     date: Option<String>,
@@ -446,8 +479,8 @@ struct PurchaseBody {
     lines: Vec<PurchaseLineBody>,
 }
 
-#[derive(Deserialize)]
-struct PurchaseLineBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct PurchaseLineBody {
     sku: String,
     size: String,
     price: String,
@@ -496,8 +529,8 @@ async fn purchase_add(
     .await
 }
 
-#[derive(Deserialize)]
-struct MoveBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct MoveBody {
     to: String,
     reason: Option<String>,
 }
@@ -516,8 +549,8 @@ async fn inventory_move(
     audited(&state, &caller, "inventory.move", Some(&id), result).await
 }
 
-#[derive(Deserialize)]
-struct ListingBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct ListingBody {
     pair: String,
     platform: String,
     price: String,
@@ -547,8 +580,8 @@ async fn listing_end(
     audited(&state, &caller, "listing.end", Some(&id), result).await
 }
 
-#[derive(Deserialize)]
-struct SaleBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct SaleBody {
     pair: String,
     platform: String,
     price: String,
@@ -561,8 +594,8 @@ struct SaleBody {
     region: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct FeeBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct FeeBody {
     kind: String,
     amount: String,
 }
@@ -594,14 +627,197 @@ async fn sale_record(
     audited(&state, &caller, "sale.record", Some(&body.pair), result).await
 }
 
-// --------------------------------------------------------------------------------- admin
+// ----------------------------------------------------------------------------- fees, sizes
 
-async fn user_list(State(state): State<AppState>) -> ApiResult {
-    ok(state.app.user_list().await.map_err(app_err)?)
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct FeeQuery {
+    platform: String,
+    price: String,
+    currency: String,
+    level: Option<String>,
+    date: Option<String>,
+    region: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct UserBody {
+async fn fees_quote(ApiQuery(q): ApiQuery<FeeQuery>) -> ApiResult {
+    let date = q
+        .date
+        .as_deref()
+        .map(|t| soleflip_app::ledger::parse_date("date", t))
+        .transpose()
+        .map_err(app_err)?;
+    ok(soleflip_app::ledger::fees_quote(
+        &q.platform,
+        q.level.as_deref(),
+        &q.price,
+        &q.currency,
+        date,
+        q.region.as_deref(),
+    )
+    .map_err(app_err)?)
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub(crate) struct NormalizeBody {
+    /// Every size row, not only those without a standardized value.
+    #[serde(default)]
+    all: bool,
+    /// Compute and report, change nothing.
+    #[serde(default)]
+    dry_run: bool,
+}
+
+async fn sizes_normalize(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<NormalizeBody>,
+) -> ApiResult {
+    let (all, dry_run) = (body.all, body.dry_run);
+    let result = off_thread(&state, move |app| async move {
+        app.normalize_sizes(all, dry_run).await
+    })
+    .await?;
+    let action = if body.dry_run {
+        "sizes.normalize.dry_run"
+    } else {
+        "sizes.normalize"
+    };
+    audited(&state, &caller, action, None, result).await
+}
+
+// ------------------------------------------------------------------------------- backups
+
+/// The backups of the server: always `<home>/backups`, whatever the process's directory.
+fn backup_dir(state: &AppState) -> Result<std::path::PathBuf, ApiError> {
+    state
+        .app
+        .backup_dir(Some(&state.app.home().join("backups")))
+        .map_err(app_err)
+}
+
+#[derive(serde::Serialize)]
+struct BackupList {
+    dir: std::path::PathBuf,
+    backups: Vec<soleflip_app::backup::BackupEntry>,
+}
+
+async fn backup_list(State(state): State<AppState>) -> ApiResult {
+    let dir = backup_dir(&state)?;
+    let backups = if dir.is_dir() {
+        soleflip_app::backup::list_backups(&dir).map_err(|e| app_err(AnyError(e)))?
+    } else {
+        Vec::new()
+    };
+    ok(BackupList { dir, backups })
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub(crate) struct BackupBody {
+    /// Verify the new backup right away.
+    #[serde(default)]
+    verify: bool,
+}
+
+async fn backup_create(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<BackupBody>,
+) -> ApiResult {
+    let dir = backup_dir(&state)?;
+    let verify = body.verify;
+    let result = off_thread(&state, move |app| async move {
+        app.take_backup(&dir, verify).await
+    })
+    .await?
+    .map(|(done, verified)| soleflip_app::backup::BackupReport::new(&done, verified.as_ref()));
+    let target = result.as_ref().ok().map(|r| r.dump.display().to_string());
+    let response = audited(&state, &caller, "backup.create", target.as_deref(), result).await?;
+    Ok((StatusCode::CREATED, response).into_response())
+}
+
+async fn backup_verify(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+) -> ApiResult {
+    let dir = backup_dir(&state)?;
+    let stem = name.strip_suffix(".dump").unwrap_or(&name);
+    let plain = !stem.is_empty()
+        && stem
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !stem.starts_with('.');
+    if !plain {
+        return Err(bad(
+            "name",
+            &name,
+            "the name of a backup in the backup directory",
+        ));
+    }
+    let file = dir.join(format!("{stem}.dump"));
+    if !file.is_file() {
+        return Err(ApiError::new(
+            Code::NotFound,
+            format!("name: no backup {stem:?} in the backup directory"),
+        ));
+    }
+    let result = off_thread(
+        &state,
+        move |app| async move { app.verify_backup(&file).await },
+    )
+    .await?
+    .map(|v| soleflip_app::backup::BackupVerifyReport::from(&v));
+    audited(&state, &caller, "backup.verify", Some(stem), result).await
+}
+
+/// Runs a use case whose future is not `Send` (the size and backup use cases hold values
+/// across awaits that the compiler cannot prove thread-safe) on a blocking thread, driven by
+/// this runtime's handle.
+async fn off_thread<T, F, Fut>(state: &AppState, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(std::sync::Arc<soleflip_app::App>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = T>,
+    T: Send + 'static,
+{
+    let app = state.app.clone();
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || handle.block_on(work(app)))
+        .await
+        .map_err(|e| ApiError::from_app(std::io::Error::other(e.to_string())))
+}
+
+/// An `anyhow` error of a use case, as an error the envelope can code (unexpected).
+#[derive(Debug)]
+struct AnyError(anyhow::Error);
+
+impl std::fmt::Display for AnyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl std::error::Error for AnyError {}
+
+// --------------------------------------------------------------------------------- admin
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct PageQuery {
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+async fn user_list(State(state): State<AppState>, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult {
+    ok(state
+        .app
+        .user_page(q.cursor.as_deref(), q.limit.unwrap_or(100))
+        .await
+        .map_err(app_err)?)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct UserBody {
     username: String,
     role: String,
     password: Option<String>,
@@ -638,21 +854,57 @@ async fn user_disable(
         .map_err(app_err)?)
 }
 
-#[derive(Deserialize)]
-struct TokenQuery {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct PasswordBody {
+    password: String,
+}
+
+/// `user set-password`: the user and how many of their sessions were revoked.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct PasswordChanged {
+    user: String,
+    sessions_revoked: u64,
+}
+
+async fn user_password(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<PasswordBody>,
+) -> ApiResult {
+    let sessions_revoked = state
+        .app
+        .user_set_password(&caller.actor(), &name, &body.password)
+        .await
+        .map_err(app_err)?;
+    ok(PasswordChanged {
+        user: name,
+        sessions_revoked,
+    })
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct TokenQuery {
     user: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
 }
 
 async fn token_list(State(state): State<AppState>, ApiQuery(q): ApiQuery<TokenQuery>) -> ApiResult {
     ok(state
         .app
-        .token_list(q.user.as_deref())
+        .token_page(
+            q.user.as_deref(),
+            q.cursor.as_deref(),
+            q.limit.unwrap_or(100),
+        )
         .await
         .map_err(app_err)?)
 }
 
-#[derive(Deserialize)]
-struct TokenBody {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct TokenBody {
     user: String,
     name: String,
     expires_days: Option<u32>,
@@ -684,8 +936,9 @@ async fn token_revoke(
         .map_err(app_err)?)
 }
 
-#[derive(Deserialize)]
-struct AuditQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct AuditQuery {
     /// Cursor: the id of the last entry of the previous page.
     before: Option<i64>,
     limit: Option<u32>,
@@ -703,7 +956,18 @@ async fn audit_list(State(state): State<AppState>, ApiQuery(q): ApiQuery<AuditQu
     } else {
         None
     };
-    ok(serde_json::json!({ "entries": rows, "next_before": next }))
+    ok(AuditPage {
+        entries: rows,
+        next_before: next,
+    })
+}
+
+/// One page of the audit log, newest first.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct AuditPage {
+    entries: Vec<soleflip_app::auth::AuditRow>,
+    /// The `before` of the next page; None on the last.
+    next_before: Option<i64>,
 }
 
 async fn db_status(State(state): State<AppState>) -> ApiResult {

@@ -12,24 +12,14 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use soleflip_app::auth::{Actor, Role};
+use soleflip_app::auth::Role;
 use soleflip_server::routes::{access_of, handlers, Access};
 
 const PW: &str = "correct horse battery";
 
 /// An API token for a new user of this role.
 async fn token_for(server: &common::Server, name: &str, role: Role) -> String {
-    server
-        .app
-        .user_add(&Actor::cli(), name, role, Some(PW))
-        .await
-        .unwrap();
-    server
-        .app
-        .token_create(&Actor::cli(), name, "test", None)
-        .await
-        .unwrap()
-        .token
+    server.token_for(name, role).await
 }
 
 async fn envelope(res: reqwest::Response) -> (StatusCode, Value) {
@@ -296,7 +286,7 @@ async fn a_token_revoked_mid_session_stops_working_on_the_next_request() {
         .json()
         .await
         .unwrap();
-    let id = list[0]["id"].as_str().unwrap().to_string();
+    let id = list["tokens"][0]["id"].as_str().unwrap().to_string();
     let revoked = server
         .client
         .post(server.url(&format!("/api/v1/tokens/{id}/revoke")))
@@ -468,4 +458,353 @@ async fn a_missing_query_parameter_and_an_unknown_product_answer_in_the_envelope
     let (status, body) = envelope(get("/api/v1/prices/latest?sku=NOPE-000").await.unwrap()).await;
     assert!(status.is_client_error(), "{status} {body}");
     assert!(body["error"]["code"].is_string(), "{body}");
+}
+
+/// Every page of `path` (which has its own query) with `limit`, following `next_cursor`.
+async fn all_pages(
+    server: &common::Server,
+    token: &str,
+    path: &str,
+    key: &str,
+    limit: u32,
+) -> Vec<Vec<Value>> {
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = server.url(&format!("{path}&limit={limit}"));
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let res = server
+            .client
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = envelope(res).await;
+        assert_eq!(status, 200, "{body}");
+        pages.push(body[key].as_array().unwrap().clone());
+        match body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+        assert!(pages.len() < 20, "the pages never end");
+    }
+    pages
+}
+
+#[tokio::test]
+async fn the_inventory_pages_by_cursor_in_a_stable_order_without_repeats_or_gaps() {
+    let server = common::spawn().await;
+    let user = token_for(&server, "pager", Role::User).await;
+    for (invoice, sku, quantity) in [("INV-P-1", "DD1391-100", 3), ("INV-P-2", "CW2288-111", 2)] {
+        let res = server
+            .client
+            .post(server.url("/api/v1/purchases"))
+            .bearer_auth(&user)
+            .json(&json!({ "invoice": invoice, "date": "2025-03-01",
+                           "lines": [{ "sku": sku, "size": "US 10", "price": "100.00",
+                                       "quantity": quantity }] }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let ids = |page: &Vec<Value>| -> Vec<String> {
+        page.iter()
+            .map(|p| p["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let whole = all_pages(
+        &server,
+        &user,
+        "/api/v1/inventory?state=incoming",
+        "pairs",
+        100,
+    )
+    .await;
+    let pages = all_pages(
+        &server,
+        &user,
+        "/api/v1/inventory?state=incoming",
+        "pairs",
+        2,
+    )
+    .await;
+    let shoes = all_pages(
+        &server,
+        &user,
+        "/api/v1/inventory?sku=CW2288-111",
+        "pairs",
+        1,
+    )
+    .await;
+    let in_stock = all_pages(
+        &server,
+        &user,
+        "/api/v1/inventory?state=in_stock",
+        "pairs",
+        4,
+    )
+    .await;
+    let aged = all_pages(
+        &server,
+        &user,
+        "/api/v1/inventory?older_than_days=1",
+        "pairs",
+        4,
+    )
+    .await;
+    let ancient = all_pages(
+        &server,
+        &user,
+        "/api/v1/inventory?older_than_days=36500",
+        "pairs",
+        4,
+    )
+    .await;
+
+    assert_eq!(whole.len(), 1);
+    assert_eq!(ids(&whole[0]).len(), 5);
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 1]);
+    assert_eq!(
+        pages.iter().flat_map(ids).collect::<Vec<_>>(),
+        ids(&whole[0])
+    );
+    assert_eq!(shoes.len(), 2, "the filter holds on every page");
+    assert!(shoes.iter().flatten().all(|p| p["sku"] == "CW2288-111"));
+    assert_eq!(in_stock.iter().map(Vec::len).collect::<Vec<_>>(), [4, 1]);
+    assert_eq!(
+        aged.iter().map(Vec::len).collect::<Vec<_>>(),
+        [4, 1],
+        "bought 2025-03-01"
+    );
+    assert_eq!(ancient, [Vec::<Value>::new()]);
+}
+
+#[tokio::test]
+async fn a_cursor_that_this_server_did_not_give_is_refused_with_400() {
+    let server = common::spawn().await;
+    let admin = token_for(&server, "root", Role::Admin).await;
+    for path in [
+        "/api/v1/inventory?cursor=bm90IGEgY3Vyc29y",
+        "/api/v1/users?cursor=%25%25",
+        "/api/v1/tokens?cursor=dXNlcnMfYQ",
+    ] {
+        let res = server
+            .client
+            .get(server.url(path))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = envelope(res).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_input");
+        assert!(body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("cursor:"));
+    }
+}
+
+#[tokio::test]
+async fn users_and_tokens_page_by_cursor() {
+    let server = common::spawn().await;
+    let admin = token_for(&server, "admin0", Role::Admin).await;
+    for name in ["bea", "carl", "dora"] {
+        token_for(&server, name, Role::Readonly).await;
+    }
+    let users = all_pages(&server, &admin, "/api/v1/users?", "users", 3).await;
+    let tokens = all_pages(&server, &admin, "/api/v1/tokens?", "tokens", 3).await;
+
+    let names: Vec<&str> = users
+        .iter()
+        .flatten()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["admin", "admin0", "bea", "carl", "dora"],
+        "the seeded admin too"
+    );
+    assert_eq!(users.len(), 2);
+    let owners: Vec<&str> = tokens
+        .iter()
+        .flatten()
+        .map(|t| t["user"].as_str().unwrap())
+        .collect();
+    assert_eq!(owners, ["dora", "carl", "bea", "admin0"], "newest first");
+    assert_eq!(tokens.len(), 2);
+}
+
+#[tokio::test]
+async fn a_reader_gets_a_fee_quote_and_a_bad_price_is_named() {
+    let server = common::spawn().await;
+    let reader = token_for(&server, "quoter", Role::Readonly).await;
+    let get = |path: &str| {
+        server
+            .client
+            .get(server.url(path))
+            .bearer_auth(&reader)
+            .send()
+    };
+
+    let (status, quote) = envelope(
+        get("/api/v1/fees/quote?platform=stockx&level=1&price=200.00&currency=EUR&date=2025-03-01")
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (bad_status, bad) = envelope(
+        get("/api/v1/fees/quote?platform=stockx&price=lots&currency=EUR")
+            .await
+            .unwrap(),
+    )
+    .await;
+
+    assert_eq!(status, 200, "{quote}");
+    assert_eq!(quote["platform"], "stockx");
+    assert!(!quote["lines"].as_array().unwrap().is_empty(), "{quote}");
+    // StockX level 1: 9 % transaction fee and 3 % payment processing of 200.00
+    assert_eq!(quote["total_fees"]["amount"], "24.00", "{quote}");
+    assert_eq!(quote["payout"]["amount"], "176.00", "{quote}");
+    assert_eq!(bad_status, StatusCode::BAD_REQUEST);
+    assert!(bad["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("price"));
+}
+
+#[tokio::test]
+async fn an_admin_sets_a_password_and_the_users_sessions_end() {
+    let server = common::spawn().await;
+    let admin = token_for(&server, "keeper", Role::Admin).await;
+    token_for(&server, "forgetful", Role::User).await;
+    let cookie = login(&server, "forgetful", PW).await.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+
+    let res = server
+        .client
+        .post(server.url("/api/v1/users/forgetful/password"))
+        .bearer_auth(&admin)
+        .json(&json!({ "password": "a brand new passphrase" }))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = envelope(res).await;
+    let old_session = server
+        .client
+        .get(server.url("/api/v1/auth/me"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .status();
+
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!({ "user": "forgetful", "sessions_revoked": 1 }));
+    assert_eq!(old_session, StatusCode::UNAUTHORIZED);
+    assert_eq!(login(&server, "forgetful", PW).await.status(), 401);
+    assert_eq!(
+        login(&server, "forgetful", "a brand new passphrase")
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn an_admin_takes_lists_and_verifies_a_backup_through_the_api() {
+    let server = common::spawn().await;
+    let admin = token_for(&server, "ops", Role::Admin).await;
+    let send = |method: Method, path: &str| {
+        server
+            .client
+            .request(method, server.url(path))
+            .bearer_auth(&admin)
+            .json(&json!({}))
+            .send()
+    };
+
+    let (empty_status, empty) = envelope(send(Method::GET, "/api/v1/backups").await.unwrap()).await;
+    let (made_status, made) = envelope(send(Method::POST, "/api/v1/backups").await.unwrap()).await;
+    let (_, listed) = envelope(send(Method::GET, "/api/v1/backups").await.unwrap()).await;
+    let stem = listed["backups"][0]["stem"].as_str().unwrap().to_string();
+    let (verified_status, verified) = envelope(
+        send(Method::POST, &format!("/api/v1/backups/{stem}/verify"))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (escape_status, _) = envelope(
+        send(
+            Method::POST,
+            "/api/v1/backups/..%2F..%2Fetc%2Fpasswd/verify",
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+
+    assert_eq!(empty_status, 200, "{empty}");
+    assert_eq!(empty["backups"], json!([]));
+    assert_eq!(made_status, StatusCode::CREATED, "{made}");
+    assert!(made["dump"].as_str().unwrap().ends_with(".dump"));
+    assert_eq!(listed["backups"].as_array().unwrap().len(), 1);
+    assert_eq!(verified_status, 200, "{verified}");
+    assert_eq!(verified["ok"], true, "{verified}");
+    assert_eq!(escape_status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn an_admin_dry_runs_the_size_normalization_and_a_user_may_not() {
+    let server = common::spawn().await;
+    let admin = token_for(&server, "sizer", Role::Admin).await;
+    let user = token_for(&server, "seller2", Role::User).await;
+    let send = |token: &str| {
+        server
+            .client
+            .post(server.url("/api/v1/sizes/normalize"))
+            .bearer_auth(token)
+            .json(&json!({ "dry_run": true }))
+            .send()
+    };
+
+    let (status, report) = envelope(send(&admin).await.unwrap()).await;
+    let refused = send(&user).await.unwrap().status();
+
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["dry_run"], true);
+    assert!(report["considered"].is_u64());
+    assert_eq!(refused, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_token_used_is_marked_used() {
+    let server = common::spawn().await;
+    let admin = token_for(&server, "marker", Role::Admin).await;
+    let before = server.app.token_list(Some("marker")).await.unwrap();
+
+    for _ in 0..3 {
+        let res = server
+            .client
+            .get(server.url("/api/v1/auth/me"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let after = server.app.token_list(Some("marker")).await.unwrap();
+
+    assert_eq!(before[0].last_used_at, None);
+    assert!(after[0].last_used_at.is_some());
 }

@@ -7,7 +7,8 @@ select i.id, p.sku::text as sku, p.name::text as product_name, b.name::text as b
        coalesce(i.cost_basis, i.purchase_price) as cost,
        i.purchase_line_id, i.location::text as location,
        to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as entered_at,
-       floor(extract(epoch from now() - e.occurred_at) / 86400)::integer as age_days
+       floor(extract(epoch from now() - e.occurred_at) / 86400)::integer as age_days,
+       e.occurred_at as entered
 from products.inventory_events e
 join products.inventory i on i.id = e.inventory_id
 join products.products p on p.id = i.product_id
