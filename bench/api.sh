@@ -12,7 +12,7 @@
 # (default /work/bench-target-api). The token reaches wrk through the environment, never argv.
 # SOLEFLIP_POOL_SIZE, when set, sizes the server's connection pool; OUTAGE_DURATION=0 skips
 # the outage run.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/bench-target-api}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 . "$(dirname "$0")/common.sh"
 PAIRS="${PAIRS:-100000}"
 CONNECTIONS="${CONNECTIONS:-32}"

@@ -34,7 +34,7 @@ use crate::App;
 
 /// What can go wrong importing a feed or a rate file.
 #[derive(Debug, thiserror::Error)]
-pub enum ImportError {
+pub enum FeedError {
     /// The file is not a feed this importer reads; nothing was written.
     #[error("{file}{}: {reason}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
     BadInput {
@@ -53,22 +53,22 @@ pub enum ImportError {
     Unexpected(#[from] anyhow::Error),
 }
 
-impl From<sqlx::Error> for ImportError {
+impl From<sqlx::Error> for FeedError {
     fn from(e: sqlx::Error) -> Self {
         Self::Unexpected(e.into())
     }
 }
 
-impl Coded for ImportError {
+impl Coded for FeedError {
     fn code(&self) -> Code {
         match self {
-            ImportError::BadInput { .. } => Code::InvalidInput,
-            ImportError::Open { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            FeedError::BadInput { .. } => Code::InvalidInput,
+            FeedError::Open { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
                 Code::NotFound
             }
-            ImportError::Open { .. } => Code::Unexpected,
-            ImportError::Db(e) => e.code(),
-            ImportError::Unexpected(_) => Code::Unexpected,
+            FeedError::Open { .. } => Code::Unexpected,
+            FeedError::Db(e) => e.code(),
+            FeedError::Unexpected(_) => Code::Unexpected,
         }
     }
 }
@@ -427,22 +427,22 @@ const PROGRESS_EVERY: u64 = 50_000;
 
 /// The opened input: decompressed when gzip, and its first bytes looked at.
 struct Input {
-    reader: Box<dyn BufRead>,
+    reader: Box<dyn BufRead + Send>,
     gzip: bool,
 }
 
-fn open(path: &Path) -> Result<Input, ImportError> {
-    let file = std::fs::File::open(path).map_err(|source| ImportError::Open {
+fn open(path: &Path) -> Result<Input, FeedError> {
+    let file = std::fs::File::open(path).map_err(|source| FeedError::Open {
         file: path.display().to_string(),
         source,
     })?;
     let mut raw = BufReader::with_capacity(1 << 16, file);
-    let magic = raw.fill_buf().map_err(|source| ImportError::Open {
+    let magic = raw.fill_buf().map_err(|source| FeedError::Open {
         file: path.display().to_string(),
         source,
     })?;
     let gzip = magic.starts_with(&[0x1f, 0x8b]);
-    let reader: Box<dyn BufRead> = if gzip {
+    let reader: Box<dyn BufRead + Send> = if gzip {
         Box::new(BufReader::with_capacity(
             1 << 16,
             flate2::read::MultiGzDecoder::new(raw),
@@ -460,11 +460,11 @@ impl App {
         &self,
         path: &Path,
         options: AwinOptions,
-        progress: &mut dyn FnMut(u64),
-    ) -> Result<AwinReport, ImportError> {
+        progress: &mut (dyn FnMut(u64) + Send),
+    ) -> Result<AwinReport, FeedError> {
         let started = Instant::now();
         let file = path.display().to_string();
-        let bad = |line: Option<u64>, reason: String| ImportError::BadInput {
+        let bad = |line: Option<u64>, reason: String| FeedError::BadInput {
             file: file.clone(),
             line,
             reason,
@@ -597,7 +597,7 @@ async fn flush(
     buffer: &mut StageBuffer,
     copy: &mut Copy<'_>,
     report: &AwinReport,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<(), ReadError> {
     if buffer.len() >= CHUNK {
         copy.send(buffer.take()).await?;
@@ -609,11 +609,11 @@ async fn flush(
 }
 
 async fn read_csv(
-    mut reader: Box<dyn BufRead>,
+    mut reader: Box<dyn BufRead + Send>,
     report: &mut AwinReport,
     buffer: &mut StageBuffer,
     copy: &mut Copy<'_>,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<(), ReadError> {
     let mut header = Vec::new();
     reader
@@ -720,11 +720,11 @@ const JSON_NAMES: [(&str, F); 14] = [
 ];
 
 async fn read_jsonl(
-    reader: Box<dyn BufRead>,
+    reader: Box<dyn BufRead + Send>,
     report: &mut AwinReport,
     buffer: &mut StageBuffer,
     copy: &mut Copy<'_>,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<(), ReadError> {
     let mut meta: HashMap<String, String> = HashMap::new();
     let mut line_no = 0u64;

@@ -100,7 +100,7 @@ fn known_code(e: &(dyn std::error::Error + 'static)) -> Option<Code> {
         crate::ledger::LedgerError,
         crate::imports::ImportError,
         crate::auth::AuthError,
-        crate::awin::ImportError,
+        crate::awin::FeedError,
         soleflip_pg::PgError,
         soleflip_db::target::ConnectError,
         soleflip_db::target::TargetError,

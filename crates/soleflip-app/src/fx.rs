@@ -17,7 +17,7 @@ use soleflip_db::awin::{self as sql, NewFxRate};
 use sqlx::types::Decimal;
 use sqlx::Connection as _;
 
-use crate::awin::ImportError;
+use crate::awin::FeedError;
 use crate::App;
 
 /// The source recorded with ECB rates, and their base currency.
@@ -48,8 +48,8 @@ pub struct FxReport {
 }
 
 /// Reads an ECB reference-rate CSV. Returns the rates and the count of skipped cells.
-pub fn parse_ecb_csv(text: &str, file: &str) -> Result<(Vec<NewFxRate>, u64), ImportError> {
-    let bad = |line: usize, reason: String| ImportError::BadInput {
+pub fn parse_ecb_csv(text: &str, file: &str) -> Result<(Vec<NewFxRate>, u64), FeedError> {
+    let bad = |line: usize, reason: String| FeedError::BadInput {
         file: file.to_string(),
         line: Some(line as u64),
         reason,
@@ -132,16 +132,16 @@ pub fn parse_ecb_csv(text: &str, file: &str) -> Result<(Vec<NewFxRate>, u64), Im
 
 impl App {
     /// `import fx FILE`: stores the ECB reference rates of the file.
-    pub async fn import_fx(&self, path: &Path) -> Result<FxReport, ImportError> {
+    pub async fn import_fx(&self, path: &Path) -> Result<FxReport, FeedError> {
         let started = Instant::now();
         let file = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| ImportError::Open {
+        let bytes = std::fs::read(path).map_err(|source| FeedError::Open {
             file: file.clone(),
             source,
         })?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let before = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            ImportError::BadInput {
+            FeedError::BadInput {
                 file: file.clone(),
                 line: Some(before.iter().filter(|&&b| b == b'\n').count() as u64 + 1),
                 reason: "not UTF-8".into(),

@@ -6,6 +6,7 @@
 
 use sqlx::postgres::{PgConnection, PgCopyIn};
 use sqlx::types::{Decimal, Uuid};
+use sqlx::Executor as _;
 
 /// One feed row, validated, as it is staged. Text is borrowed from the reader's buffer.
 #[derive(Debug, Default, Clone)]
@@ -148,9 +149,7 @@ const STAGE_COPY: &str = "copy awin_stage (line, merchant_id, merchant_product_i
 pub async fn begin_stage(
     conn: &mut PgConnection,
 ) -> Result<PgCopyIn<&mut PgConnection>, sqlx::Error> {
-    sqlx::raw_sql(include_str!("awin/stage.sql"))
-        .execute(&mut *conn)
-        .await?;
+    conn.execute(include_str!("awin/stage.sql")).await?;
     conn.copy_in_raw(STAGE_COPY).await
 }
 
@@ -161,8 +160,7 @@ pub async fn begin_stage(
 pub async fn dedupe_stage(conn: &mut PgConnection) -> Result<Vec<(i64, i64)>, sqlx::Error> {
     // The sorts and hashes of a million staged rows fit in memory (the default 4 MB spills
     // them to disk). For the caller's transaction only.
-    sqlx::raw_sql("set local work_mem = '256MB'; analyze awin_stage")
-        .execute(&mut *conn)
+    conn.execute("set local work_mem = '256MB'; analyze awin_stage")
         .await?;
     let repeated: bool = sqlx::query_scalar(
         "select exists (select 1 from awin_stage \
@@ -171,8 +169,7 @@ pub async fn dedupe_stage(conn: &mut PgConnection) -> Result<Vec<(i64, i64)>, sq
     .fetch_one(&mut *conn)
     .await?;
     if !repeated {
-        sqlx::raw_sql("alter table awin_stage rename to awin_incoming")
-            .execute(&mut *conn)
+        conn.execute("alter table awin_stage rename to awin_incoming")
             .await?;
         return Ok(Vec::new());
     }
@@ -185,9 +182,7 @@ pub async fn dedupe_stage(conn: &mut PgConnection) -> Result<Vec<(i64, i64)>, sq
     )
     .fetch_all(&mut *conn)
     .await?;
-    sqlx::raw_sql(include_str!("awin/incoming.sql"))
-        .execute(&mut *conn)
-        .await?;
+    conn.execute(include_str!("awin/incoming.sql")).await?;
     Ok(superseded)
 }
 

@@ -19,7 +19,7 @@ use axum::Json;
 use serde::Serialize;
 use soleflip_app::auth::Outcome;
 use soleflip_app::imports::{AliasOptions, Progress};
-use soleflip_app::{code_of, Code};
+use soleflip_app::Code;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{watch, Notify};
 use uuid::Uuid;
@@ -31,6 +31,9 @@ use crate::AppState;
 /// The largest file an upload may carry (a year of StockX sales is about 2 MB; a large AWIN
 /// feed a few hundred).
 pub const UPLOAD_LIMIT: usize = 512 * 1024 * 1024;
+
+/// What can be imported: the CLI's `import` subcommands.
+const KINDS: [&str; 5] = ["stockx-sales", "alias-sales", "purchases", "awin", "fx"];
 
 /// The upload route, which gets `Limits::upload_bytes` instead of the body limit of the others.
 pub const UPLOAD_PATH: &str = "/api/v1/imports/{kind}";
@@ -156,6 +159,8 @@ fn job_id(text: &str) -> Result<Uuid, ApiError> {
 #[derive(Debug, Default)]
 struct Fields {
     dry_run: bool,
+    /// AWIN: the file is the merchants' full feed.
+    full: bool,
     region: Option<String>,
     level: Option<String>,
     price_unit: Option<String>,
@@ -169,10 +174,10 @@ pub async fn upload(
     Path(kind): Path<String>,
     mut form: Multipart,
 ) -> Result<Response, ApiError> {
-    if !["stockx-sales", "alias-sales", "purchases"].contains(&kind.as_str()) {
+    if !KINDS.contains(&kind.as_str()) {
         return Err(ApiError::new(
             Code::NotFound,
-            format!("kind: {kind:?} is not an import (stockx-sales, alias-sales, purchases)"),
+            format!("kind: {kind:?} is not an import ({})", KINDS.join(", ")),
         ));
     }
     let dir = tempfile::tempdir().map_err(ApiError::from_app)?;
@@ -210,6 +215,7 @@ pub async fn upload(
             let value = value.trim().to_owned();
             match name.as_str() {
                 "dry_run" => fields.dry_run = matches!(value.as_str(), "true" | "1" | "on"),
+                "full" => fields.full = matches!(value.as_str(), "true" | "1" | "on"),
                 "region" => fields.region = Some(value),
                 "level" => fields.level = Some(value),
                 "price_unit" => fields.price_unit = Some(value),
@@ -273,7 +279,8 @@ pub async fn upload(
             "stockx-sales" => app
                 .import_stockx_sales(&path, fields.dry_run, &progress)
                 .await
-                .map(to_json),
+                .map(to_json)
+                .map_err(ApiError::from_app),
             "alias-sales" => {
                 let options = AliasOptions {
                     region: fields.region,
@@ -283,14 +290,36 @@ pub async fn upload(
                 app.import_alias_sales(&path, &options, fields.dry_run, &progress)
                     .await
                     .map(to_json)
+                    .map_err(ApiError::from_app)
             }
-            _ => app
+            "purchases" => app
                 .import_purchases(&path, fields.dry_run, &progress)
                 .await
-                .map(to_json),
+                .map(to_json)
+                .map_err(ApiError::from_app),
+            "awin" => {
+                let mut rows = |lines: u64| tx.send_modify(|s| s.lines_read = lines);
+                let options = soleflip_app::awin::AwinOptions {
+                    dry_run: fields.dry_run,
+                    full: fields.full,
+                };
+                app.import_awin(&path, options, &mut rows)
+                    .await
+                    .map(to_json)
+                    .map_err(ApiError::from_app)
+            }
+            _ => app
+                .import_fx(&path)
+                .await
+                .map(to_json)
+                .map_err(ApiError::from_app),
         };
-        let outcome = Outcome::of(&result);
-        let detail = result.as_ref().err().map(|e| code_of(e).as_str());
+        let outcome = match &result {
+            Ok(_) => Outcome::Ok,
+            Err(e) if e.code == Code::Unexpected => Outcome::Failed,
+            Err(_) => Outcome::Refused,
+        };
+        let detail = result.as_ref().err().map(|e| e.code.as_str());
         let _ = app
             .audit(
                 &actor,
@@ -306,9 +335,8 @@ pub async fn upload(
                 s.step = None;
                 s.report = Some(report);
             }
-            Err(e) => {
+            Err(api) => {
                 s.status = "failed";
-                let api = ApiError::from_app(e);
                 s.error = Some(ErrorBody {
                     code: api.code.as_str().to_owned(),
                     message: api.message,

@@ -50,7 +50,7 @@ pub const ACCESS: &[(&str, &str, Access, &str)] = &[
     ("POST", "/api/v1/listings", USER, "List a pair on a platform"),
     ("POST", "/api/v1/listings/{id}/end", USER, "End a listing"),
     ("POST", "/api/v1/sales", USER, "Record a sale with its fee lines and payout"),
-    ("POST", "/api/v1/imports/{kind}", USER, "Upload a StockX report, Alias export or purchase list to import (multipart field `file`); 202 with the job"),
+    ("POST", "/api/v1/imports/{kind}", USER, "Upload a file to import (kind: stockx-sales, alias-sales, purchases, awin, fx; multipart field `file`); 202 with the job"),
     ("GET", "/api/v1/imports/jobs/{id}", USER, "An import job's progress, and its report when done"),
     ("GET", "/api/v1/imports/jobs/{id}/events", USER, "An import job's progress as server-sent events"),
     ("GET", "/api/v1/users", ADMIN, "Users with role and state, by name; a page per cursor"),

@@ -233,3 +233,32 @@ async fn a_server_told_to_stop_during_an_import_lets_the_job_commit_whole() {
         .unwrap();
     assert_eq!(orders, 7, "the job finished before the server stopped");
 }
+
+#[tokio::test]
+async fn an_awin_feed_and_an_fx_file_are_imported_through_the_same_upload() {
+    let server = common::spawn().await;
+    let token = token_for(&server, "seller", Role::User).await;
+    let feed = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../soleflip-app/tests/fixtures/awin/feed.csv"),
+    )
+    .unwrap();
+    let fx = b"Date, USD, GBP, \n24 November 2026, 1.0512, 0.8401, \n".to_vec();
+
+    let awin: Value = upload(&server, &token, "awin", feed)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rates: Value = upload(&server, &token, "fx", fx)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let awin = wait_for(&server, &token, awin["id"].as_str().unwrap()).await;
+    let rates = wait_for(&server, &token, rates["id"].as_str().unwrap()).await;
+
+    assert_eq!(awin["status"], "done", "{awin}");
+    assert!(awin["report"]["rows_read"].as_u64().unwrap() > 0, "{awin}");
+    assert_eq!(rates["status"], "done", "{rates}");
+}
