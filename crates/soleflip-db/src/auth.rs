@@ -356,18 +356,7 @@ pub async fn token_principal(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
 ) -> Result<Option<PrincipalRow>, sqlx::Error> {
-    sqlx::query_as(
-        "with live as ( \
-             select t.id, t.last_used_at, u.id as user_id, u.username, u.role::text as role \
-             from auth.api_tokens t join auth.users u on u.id = t.user_id \
-             where t.token_hash = $1 and u.is_active and t.revoked_at is null \
-               and (t.expires_at is null or t.expires_at > now())), \
-         touched as ( \
-             update auth.api_tokens t set last_used_at = now() from live \
-             where t.id = live.id \
-               and (live.last_used_at is null or live.last_used_at < now() - interval '1 minute')) \
-         select user_id, username, role from live",
-    )
+    sqlx::query_as(include_str!("auth/token_principal.sql"))
     .bind(token_hash)
     .fetch_optional(db)
     .await
