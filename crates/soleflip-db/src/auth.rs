@@ -357,9 +357,9 @@ pub async fn token_principal(
     token_hash: &[u8],
 ) -> Result<Option<PrincipalRow>, sqlx::Error> {
     sqlx::query_as(include_str!("auth/token_principal.sql"))
-    .bind(token_hash)
-    .fetch_optional(db)
-    .await
+        .bind(token_hash)
+        .fetch_optional(db)
+        .await
 }
 
 pub async fn record_attempt(
