@@ -241,6 +241,35 @@ async fn a_sale_consumes_the_oldest_pair_in_stock_and_moves_it_to_sold() {
         path,
         ["incoming", "need_shipping", "outgoing", "sale_completed"]
     );
+    // Each move names the order and happened when the report says: shipped at the sale,
+    // completed at the payout.
+    let moves: Vec<(String, String, bool)> = sqlx::query_as(
+        "select e.to_state::text, to_char(e.occurred_at, 'YYYY-MM-DD HH24:MI'), \
+                e.order_id is not distinct from o.id \
+           from products.inventory_events e \
+           join transactions.orders o on o.inventory_id = e.inventory_id \
+          where o.order_number = '40000001-40000101' and e.from_state is not null \
+          order by e.occurred_at, e.seq",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        moves,
+        [
+            (
+                "need_shipping".to_owned(),
+                "2024-03-02 10:15".to_owned(),
+                true
+            ),
+            ("outgoing".to_owned(), "2024-03-02 10:15".to_owned(), true),
+            (
+                "sale_completed".to_owned(),
+                "2024-03-06 08:00".to_owned(),
+                true
+            ),
+        ]
+    );
     // The pair that was sold is the older one of the two bought on the same line (the first).
     let orders_without_cost = count(
         &mut conn,

@@ -2,6 +2,7 @@
 -- out (a consigned pair completes at once); their listing on the platform is sold, their
 -- other listings end.
 delete from pg_temp.inventory_event_rows;
+select set_config('soleflip.event_rows', 'on', true);
 insert into pg_temp.inventory_event_rows (inventory_id, occurred_at, reason, order_id)
 select s.pair_id, s.sold_at, format('sold on %s (order %s)', r.platform, s.order_number),
        s.order_id
