@@ -158,6 +158,8 @@ fn job_id(text: &str) -> Result<Uuid, ApiError> {
 /// The form fields of an upload besides the file.
 #[derive(Debug, Default)]
 struct Fields {
+    /// The import, when the path does not name it (the web page's form).
+    kind: Option<String>,
     dry_run: bool,
     /// AWIN: the file is the merchants' full feed.
     full: bool,
@@ -172,7 +174,7 @@ pub async fn upload(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(kind): Path<String>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<Response, ApiError> {
     if !KINDS.contains(&kind.as_str()) {
         return Err(ApiError::new(
@@ -180,6 +182,23 @@ pub async fn upload(
             format!("kind: {kind:?} is not an import ({})", KINDS.join(", ")),
         ));
     }
+    let job = start(&state, &caller, Some(kind), form).await?;
+    Ok((StatusCode::ACCEPTED, Json(job)).into_response())
+}
+
+/// The state of a job now, if this server knows it.
+pub(crate) fn job(state: &AppState, id: Uuid) -> Option<JobState> {
+    state.jobs.get(id).map(|rx| rx.borrow().clone())
+}
+
+/// Reads an upload (the file, and the fields; `kind` among them when the path does not give
+/// it) and starts its import job.
+pub(crate) async fn start(
+    state: &AppState,
+    caller: &Caller,
+    kind: Option<String>,
+    mut form: Multipart,
+) -> Result<JobState, ApiError> {
     let dir = tempfile::tempdir().map_err(ApiError::from_app)?;
     let mut file: Option<(String, PathBuf)> = None;
     let mut fields = Fields::default();
@@ -214,6 +233,7 @@ pub async fn upload(
             let value = field.text().await.map_err(bad_form)?;
             let value = value.trim().to_owned();
             match name.as_str() {
+                "kind" => fields.kind = Some(value),
                 "dry_run" => fields.dry_run = matches!(value.as_str(), "true" | "1" | "on"),
                 "full" => fields.full = matches!(value.as_str(), "true" | "1" | "on"),
                 "region" => fields.region = Some(value),
@@ -227,6 +247,13 @@ pub async fn upload(
                 }
             }
         }
+    }
+    let kind = kind.or(fields.kind.take()).unwrap_or_default();
+    if !KINDS.contains(&kind.as_str()) {
+        return Err(ApiError::new(
+            Code::InvalidInput,
+            format!("kind: {kind:?} is not an import ({})", KINDS.join(", ")),
+        ));
     }
     let Some((name, path)) = file else {
         return Err(ApiError::new(
@@ -344,7 +371,7 @@ pub async fn upload(
             }
         });
     });
-    Ok((StatusCode::ACCEPTED, Json(start)).into_response())
+    Ok(start)
 }
 
 /// An importer's report as JSON (the CLI's `--format json`).

@@ -74,7 +74,7 @@ pub fn router(app: Arc<App>, limits: Limits) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let mut api = Router::new();
     for (_, path, handler) in routes::handlers() {
-        let handler = if path == imports::UPLOAD_PATH {
+        let handler = if path == imports::UPLOAD_PATH || path == "/imports" {
             handler.layer(DefaultBodyLimit::max(limits.upload_bytes))
         } else {
             handler

@@ -9,6 +9,7 @@
 //! `Origin` is not this server (the CSRF defence), so the pages send no token of their own.
 
 mod charts;
+mod imports;
 mod locale;
 
 use std::collections::HashMap;
@@ -77,6 +78,9 @@ pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/purchases/new", get(purchase_page)),
         (Method::POST, "/purchases/new", post(purchase_submit)),
         (Method::GET, "/sizes", get(sizes_page)),
+        (Method::GET, "/imports", get(imports::imports_page)),
+        (Method::POST, "/imports", post(imports::imports_submit)),
+        (Method::GET, "/imports/{id}", get(imports::job_page)),
         (Method::GET, "/admin/users", get(users_page)),
         (Method::POST, "/admin/users", post(user_add)),
         (
@@ -321,6 +325,7 @@ fn layout(title: &str, ctx: &Ctx, body: Markup) -> Markup {
                                 (nav_item("/inventory", "Inventory", "inventory"))
                                 @if *role >= Role::User {
                                     (nav_item("/purchases/new", "Add purchase", "purchase"))
+                                    (nav_item("/imports", "Imports", "imports"))
                                 }
                                 (nav_item("/sizes", "Sizes", "sizes"))
                                 @if *role >= Role::Admin {

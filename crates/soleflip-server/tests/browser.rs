@@ -481,6 +481,34 @@ async fn a_reseller_buys_lists_and_sells_in_the_browser_and_a_reader_can_only_lo
     b.go(&url("/sizes?input=US+10&brand=nike")).await;
     assert!(b.text("#equivalents").await.contains("EU"));
     b.shoot("sizes").await;
+    // An import: the upload, the page that follows it, and the rejected lines it reports.
+    b.go(&url("/imports")).await;
+    b.shoot("imports").await;
+    let report = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../soleflip-app/tests/fixtures/imports/stockx_sales.csv")
+        .canonicalize()
+        .unwrap();
+    b.client
+        .find(Locator::Id("file"))
+        .await
+        .unwrap()
+        .send_keys(&report.display().to_string())
+        .await
+        .unwrap();
+    b.submit("form[action='/imports'] button").await;
+    b.client
+        .wait()
+        .for_element(Locator::Css("main section.panel:not([data-refresh])"))
+        .await
+        .unwrap();
+    let shown = b.text("main").await;
+    assert!(
+        shown.contains("Done.")
+            && shown.contains("Rejected lines")
+            && shown.contains("is not a sale price"),
+        "{shown}"
+    );
+    b.shoot("import-done").await;
     b.go(&url("/admin/users")).await;
     assert!(
         b.text("main").await.contains("does not allow"),

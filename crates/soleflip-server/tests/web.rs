@@ -231,3 +231,60 @@ async fn the_inventory_list_pages_by_25_and_filters_by_sku() {
     assert!(!second.contains("rel=\"next\""));
     assert!(second.contains("rel=\"prev\""));
 }
+
+#[tokio::test]
+async fn an_import_uploaded_on_its_page_shows_its_report_with_the_rejected_lines() {
+    let server = common::spawn().await;
+    server
+        .app
+        .user_add(&Actor::cli(), "seller", Role::User, Some(PW))
+        .await
+        .unwrap();
+    let client = browser();
+    let cookie = login_form(&server, &client, "seller").await;
+    let report = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../soleflip-app/tests/fixtures/imports/stockx_sales.csv"),
+    )
+    .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("kind", "stockx-sales")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(report).file_name("stockx.csv"),
+        );
+
+    let res = client
+        .post(server.url("/imports"))
+        .header("cookie", &cookie)
+        .header("origin", &server.base)
+        .header("accept", "text/html")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let job = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(job.starts_with("/imports/"), "{job}");
+    let mut html = String::new();
+    for _ in 0..200 {
+        html = client
+            .get(server.url(&job))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if !html.contains("data-refresh") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    assert!(html.contains("Done."), "{html}");
+    assert!(html.contains("Rejected lines"), "{html}");
+    assert!(html.contains("<td>19</td>"), "{html}");
+    assert!(html.contains("is not a sale price"), "{html}");
+}

@@ -53,3 +53,11 @@
       .catch(function () { out.textContent = ""; });
   });
 })();
+
+// An import's page reloads itself each second while the import runs (without the script, its
+// Refresh link does the same).
+(function () {
+  if (document.querySelector("[data-refresh]")) {
+    setTimeout(function () { location.reload(); }, 1000);
+  }
+})();
