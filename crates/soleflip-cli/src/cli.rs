@@ -89,6 +89,13 @@ pub enum Command {
     /// fx (ECB reference rates)
     #[command(subcommand)]
     Import(crate::imports::ImportCommand),
+    /// Retail offers to the variant catalog: run (the cascade), list (the review queue),
+    /// accept, reject
+    #[command(subcommand)]
+    Match(crate::arbitrage::MatchCommand),
+    /// Arbitrage: list (matched offers against StockX after fees)
+    #[command(subcommand)]
+    Arbitrage(crate::arbitrage::ArbitrageCommand),
     /// Serve the HTTP API (runs `db up` first); stops gracefully on SIGTERM or Ctrl-C
     Serve {
         /// Address to listen on; another interface than this machine's only when asked

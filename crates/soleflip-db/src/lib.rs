@@ -23,6 +23,7 @@ pub mod quote;
 pub mod schema;
 pub mod server;
 pub mod target;
+pub mod variants;
 pub mod verify;
 
 pub use target::DbTarget;
