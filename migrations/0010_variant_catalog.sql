@@ -36,6 +36,8 @@ create table products.variants (
     constraint chk_variants_size_key check (size_key <> '')
 );
 create index idx_variants_size_id on products.variants (size_id);
+create trigger update_variants_updated_at before update on products.variants
+    for each row execute function core.update_updated_at_column();
 comment on table products.variants is
     'The variant catalog: one row per product and foot size (size_key), whatever label names it; carries its GTINs (variant_gtins) and marketplace and retailer ids (variant_ids).';
 comment on column products.variants.size_key is
@@ -118,12 +120,16 @@ create table integration.offer_matches (
     constraint chk_offer_matches_matched_variant check (status <> 'matched' or variant_id is not null)
 );
 -- One live decision per offer (a match or a proposal); rejections accumulate beside it.
+-- (Written as <> 'rejected' rather than an IN list: PostgreSQL prints an IN list differently
+-- after a dump is restored, and backup verification compares definitions.)
 create unique index uq_offer_matches_live on integration.offer_matches (offer_id)
-    where status in ('matched', 'review');
+    where status <> 'rejected';
 create unique index uq_offer_matches_rejected on integration.offer_matches (offer_id, variant_id)
     where status = 'rejected';
+create index idx_offer_matches_offer on integration.offer_matches (offer_id);
 create index idx_offer_matches_variant on integration.offer_matches (variant_id);
 create index idx_offer_matches_product on integration.offer_matches (product_id);
+create index idx_offer_matches_decided_by on integration.offer_matches (decided_by);
 create index idx_offer_matches_review on integration.offer_matches (created_at)
     where status = 'review';
 comment on table integration.offer_matches is
@@ -153,6 +159,7 @@ create table integration.arbitrage_seen (
     constraint arbitrage_seen_variant_id_fkey foreign key (variant_id)
         references products.variants (id) on delete cascade
 );
+create index idx_arbitrage_seen_variant on integration.arbitrage_seen (variant_id);
 comment on table integration.arbitrage_seen is
     'What `arbitrage list --new` last reported per retailer (merchant), variant (product and size) and resale platform: an opportunity is shown again only when it is new or its cost or profit changed materially.';
 comment on column integration.arbitrage_seen.offer_id is
