@@ -11,6 +11,7 @@
 mod charts;
 mod imports;
 mod locale;
+mod opportunities;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -81,6 +82,27 @@ pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/imports", get(imports::imports_page)),
         (Method::POST, "/imports", post(imports::imports_submit)),
         (Method::GET, "/imports/{id}", get(imports::job_page)),
+        (
+            Method::GET,
+            "/opportunities",
+            get(opportunities::opportunities_page),
+        ),
+        (Method::GET, "/matches", get(opportunities::matches_page)),
+        (
+            Method::POST,
+            "/matches/run",
+            post(opportunities::matches_run),
+        ),
+        (
+            Method::POST,
+            "/matches/{id}/accept",
+            post(opportunities::match_accept),
+        ),
+        (
+            Method::POST,
+            "/matches/{id}/reject",
+            post(opportunities::match_reject),
+        ),
         (Method::GET, "/admin/users", get(users_page)),
         (Method::POST, "/admin/users", post(user_add)),
         (
@@ -327,6 +349,8 @@ fn layout(title: &str, ctx: &Ctx, body: Markup) -> Markup {
                                     (nav_item("/purchases/new", "Add purchase", "purchase"))
                                     (nav_item("/imports", "Imports", "imports"))
                                 }
+                                (nav_item("/opportunities", "Opportunities", "opportunities"))
+                                (nav_item("/matches", "Matches", "matches"))
                                 (nav_item("/sizes", "Sizes", "sizes"))
                                 @if *role >= Role::Admin {
                                     (nav_item("/admin/users", "Users", "users"))
