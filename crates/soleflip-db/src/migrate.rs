@@ -78,6 +78,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "awin_feeds",
         sql: include_str!("../../../migrations/0009_awin_feeds.sql"),
     },
+    Migration {
+        version: 10,
+        name: "price_history_partitions",
+        sql: include_str!("../../../migrations/0010_price_history_partitions.sql"),
+    },
 ];
 
 /// The newest version this binary knows.
