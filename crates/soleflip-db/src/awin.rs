@@ -165,7 +165,7 @@ pub async fn dedupe_stage(conn: &mut PgConnection) -> Result<Vec<(i64, i64)>, sq
     conn.execute(
         "set local work_mem = '256MB'; analyze awin_stage (merchant_id, merchant_product_id)",
     )
-        .await?;
+    .await?;
     let repeated: bool = sqlx::query_scalar(
         "select exists (select 1 from awin_stage \
                         group by merchant_id, merchant_product_id having count(*) > 1)",

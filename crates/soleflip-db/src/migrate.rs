@@ -83,6 +83,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "variant_catalog",
         sql: include_str!("../../../migrations/0010_variant_catalog.sql"),
     },
+    Migration {
+        version: 11,
+        name: "price_history_partitions",
+        sql: include_str!("../../../migrations/0011_price_history_partitions.sql"),
+    },
 ];
 
 /// The newest version this binary knows.

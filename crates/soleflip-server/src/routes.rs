@@ -76,6 +76,8 @@ pub const ACCESS: &[(&str, &str, Access, &str)] = &[
     // Admin, not user: it rewrites every row of the shared size table in one transaction (a
     // maintenance job, like db verify), which no reseller's daily work needs.
     ("POST", "/api/v1/sizes/normalize", ADMIN, "Fill the standardized values of the size rows"),
+    // Admin: it drops whole months of every product's price history, for good.
+    ("POST", "/api/v1/prices/prune", ADMIN, "Drop the price history older than an age, whole months at a time (dry_run: report only)"),
     // The web page (crate::web): anonymous callers of a page are sent to /login.
     ("GET", "/assets/app.css", Access::Public, "The page's stylesheet"),
     ("GET", "/assets/app.js", Access::Public, "The page's one script (sets the time-zone cookie)"),
@@ -219,6 +221,7 @@ pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/api/v1/sizes/normalize",
             post(sizes_normalize),
         ),
+        (Method::POST, "/api/v1/prices/prune", post(prices_prune)),
     ]
     .into_iter()
     .chain(crate::web::handlers())
@@ -724,6 +727,43 @@ async fn sizes_normalize(
         "sizes.normalize"
     };
     audited(&state, &caller, action, None, result).await
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct PruneBody {
+    /// The age: a whole number and a unit, e.g. `90d`, `6w`, `18months`, `2y`. Every month that
+    /// ends on or before now minus the age (UTC) is dropped.
+    older_than: String,
+    /// Report what would be dropped, change nothing.
+    #[serde(default)]
+    dry_run: bool,
+}
+
+async fn prices_prune(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<PruneBody>,
+) -> ApiResult {
+    let action = if body.dry_run {
+        "prices.prune.dry_run"
+    } else {
+        "prices.prune"
+    };
+    let target = body.older_than.clone();
+    let result = match soleflip_app::prices::prune::Age::parse(&body.older_than) {
+        Ok(older_than) => {
+            let options = soleflip_app::prices::prune::PruneOptions {
+                older_than,
+                dry_run: body.dry_run,
+            };
+            off_thread(&state, move |app| async move {
+                app.prune_prices(&options).await
+            })
+            .await?
+        }
+        Err(e) => Err(e),
+    };
+    audited(&state, &caller, action, Some(&target), result).await
 }
 
 // ------------------------------------------------------------------------------- backups

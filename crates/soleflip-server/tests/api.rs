@@ -808,3 +808,64 @@ async fn a_token_used_is_marked_used() {
     assert_eq!(before[0].last_used_at, None);
     assert!(after[0].last_used_at.is_some());
 }
+
+#[tokio::test]
+async fn an_admin_prunes_the_price_history_a_bad_duration_is_named_and_each_call_is_audited() {
+    let server = common::spawn().await;
+    let admin = token_for(&server, "pruner", Role::Admin).await;
+    let send = |body: Value| {
+        server
+            .client
+            .post(server.url("/api/v1/prices/prune"))
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+    };
+
+    let (dry_status, dry) = envelope(
+        send(json!({ "older_than": "18months", "dry_run": true }))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (bad_status, bad) = envelope(send(json!({ "older_than": "18" })).await.unwrap()).await;
+    let audit: Value = server
+        .client
+        .get(server.url("/api/v1/audit?limit=10"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    assert_eq!(dry_status, 200, "{dry}");
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(dry["older_than"], "18 months");
+    assert_eq!(dry["rows_removed"], 0);
+    assert_eq!(bad_status, StatusCode::BAD_REQUEST, "{bad}");
+    assert!(
+        bad.to_string()
+            .contains("--older-than \\\"18\\\": not a duration (a unit is missing)"),
+        "{bad}"
+    );
+    let seen: Vec<(&str, &str)> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"].as_str().unwrap().starts_with("prices.prune"))
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap(),
+                e["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen.len(),
+        2,
+        "both calls audited, the refused one too: {audit}"
+    );
+    assert_eq!(seen[1], ("prices.prune.dry_run", "ok"));
+}

@@ -220,7 +220,8 @@ pub async fn fill_every_table(conn: &mut PgConnection) -> Vec<String> {
     let tables: Vec<(String, String)> = sqlx::query_as(
         "select n.nspname::text, c.relname::text from pg_class c \
          join pg_namespace n on n.oid = c.relnamespace \
-         where c.relkind = 'r' and n.nspname in ('analytics', 'auth', 'core', 'integration', \
+         where c.relkind in ('r', 'p') and not c.relispartition \
+           and n.nspname in ('analytics', 'auth', 'core', 'integration', \
                'platforms', 'pricing', 'products', 'system', 'transactions') \
          order by 1, 2",
     )
