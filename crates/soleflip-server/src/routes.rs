@@ -40,7 +40,7 @@ pub const ACCESS: &[(&str, &str, Access, &str)] = &[
     ("POST", "/api/v1/auth/logout", READ, "End the session"),
     ("GET", "/api/v1/sizes/parse", READ, "Read a size string and give its equivalents"),
     ("GET", "/api/v1/prices/latest", READ, "The latest in-stock price per size and source of a product"),
-    ("GET", "/api/v1/inventory", READ, "Pairs, oldest first, filtered by state, SKU and age; a page per cursor"),
+    ("GET", "/api/v1/inventory", READ, "Pairs filtered by state, SKU, brand, size and age, sorted (default oldest first); a page per cursor"),
     ("GET", "/api/v1/inventory/{id}", READ, "One pair with its history, listings and allowed next states"),
     ("GET", "/api/v1/reports/pnl", READ, "Profit and loss of the orders sold in a period, grouped"),
     ("GET", "/api/v1/reports/stock", READ, "Pairs in stock by state and age, capital tied up"),
@@ -398,28 +398,44 @@ async fn prices_latest(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct InventoryQuery {
+    /// A state (`incoming`, `available`, ...), `in_stock` or `unknown`.
     state: Option<String>,
     sku: Option<String>,
+    /// A brand's name, any case.
+    brand: Option<String>,
+    /// `US 10` (that chart's size), or `10` (the value on any chart).
+    size: Option<String>,
     older_than_days: Option<u32>,
+    /// `0-30`, `31-60`, `61-90` or `90+` days in the books.
+    age_band: Option<String>,
+    /// `age`, `price` (cost basis), `sku` or `brand`; a leading `-` sorts descending. Default
+    /// `-age` (oldest first). Pairs without the value (cost unknown, no brand) come last.
+    sort: Option<String>,
     limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (of the same sort).
     cursor: Option<String>,
+    /// The `prev_cursor` of the next page: the page before it.
+    before: Option<String>,
 }
 
 async fn inventory_list(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<InventoryQuery>,
 ) -> ApiResult {
-    let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let report = state
         .app
-        .inventory_page(
-            q.state.as_deref(),
-            q.sku.as_deref(),
-            q.older_than_days,
-            limit,
-            q.cursor.as_deref(),
-        )
+        .inventory_search(&soleflip_app::ledger::InventoryAsk {
+            state: q.state,
+            sku: q.sku,
+            brand: q.brand,
+            size: q.size,
+            older_than_days: q.older_than_days,
+            age_band: q.age_band,
+            sort: q.sort,
+            limit: q.limit.unwrap_or(50).clamp(1, 500),
+            after: q.cursor,
+            before: q.before,
+        })
         .await
         .map_err(app_err)?;
     ok(report)

@@ -43,8 +43,6 @@ const JS: &str = include_str!("web/app.js");
 
 /// Pairs per page of the inventory list.
 pub const PAGE_SIZE: u32 = 25;
-/// The last page the inventory list goes to (the use case lists from the start).
-const MAX_PAGE: u32 = 200;
 
 /// The platforms a pair can be listed or sold on (the ledger's platform slugs).
 const PLATFORMS: &[(&str, &str)] = &[
@@ -894,6 +892,7 @@ fn pair_table(loc: &Locale, pairs: &[soleflip_db::ledger::PairRow]) -> Markup {
                     tr {
                         th scope="col" { "SKU" }
                         th scope="col" { "Product" }
+                        th scope="col" { "Brand" }
                         th scope="col" { "Size" }
                         th scope="col" { "State" }
                         th.num scope="col" { "Cost" }
@@ -906,6 +905,7 @@ fn pair_table(loc: &Locale, pairs: &[soleflip_db::ledger::PairRow]) -> Markup {
                         tr {
                             td { a href=(format!("/inventory/{}", p.id)) { (p.sku) } }
                             td { (p.product_name) }
+                            td { (p.brand.as_deref().unwrap_or("—")) }
                             td { (p.size) }
                             td { span.state { (p.state.as_deref().map_or_else(|| "unknown".to_owned(), state_label)) } }
                             td.num { (money_opt(loc, p.cost, &p.currency)) }
@@ -913,7 +913,7 @@ fn pair_table(loc: &Locale, pairs: &[soleflip_db::ledger::PairRow]) -> Markup {
                             td { (p.entered_at.as_deref().map_or_else(|| "—".to_owned(), |t| loc.time(t))) }
                         }
                     }
-                    @if pairs.is_empty() { tr { td colspan="7" { "No pairs." } } }
+                    @if pairs.is_empty() { tr { td colspan="8" { "No pairs." } } }
                 }
             }
         }
@@ -922,20 +922,30 @@ fn pair_table(loc: &Locale, pairs: &[soleflip_db::ledger::PairRow]) -> Markup {
 
 // ------------------------------------------------------------------------------ inventory
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct InventoryQuery {
+    /// SKU.
     q: Option<String>,
     state: Option<String>,
-    /// Only pairs at least this many days in the books ("" or absent: any age).
-    older: Option<String>,
+    brand: Option<String>,
+    size: Option<String>,
+    /// An age band (`0-30`, `31-60`, `61-90`, `90+`).
+    age: Option<String>,
+    sort: Option<String>,
+    /// The page's cursors (keyset: after the last pair of the page before, or before the first
+    /// of the page after).
+    after: Option<String>,
+    before: Option<String>,
+    /// The page's number, only to show it.
     page: Option<u32>,
 }
 
 const AGE_FILTERS: &[(&str, &str)] = &[
     ("", "Any age"),
-    ("30", "30 days or more"),
-    ("60", "60 days or more"),
-    ("90", "90 days or more"),
+    ("0-30", "0–30 days"),
+    ("31-60", "31–60 days"),
+    ("61-90", "61–90 days"),
+    ("90+", "more than 90 days"),
 ];
 
 const STATE_FILTERS: &[(&str, &str)] = &[
@@ -952,69 +962,122 @@ const STATE_FILTERS: &[(&str, &str)] = &[
     ("unknown", "unknown"),
 ];
 
+/// The inventory's sorts as the list's select offers them (the app layer's labels).
+const SORTS: &[(&str, &str)] = &[
+    ("-age", "Oldest first"),
+    ("age", "Newest first"),
+    ("price", "Purchase price, lowest first"),
+    ("-price", "Purchase price, highest first"),
+    ("sku", "SKU, A to Z"),
+    ("-sku", "SKU, Z to A"),
+    ("brand", "Brand, A to Z"),
+    ("-brand", "Brand, Z to A"),
+];
+
+/// A labelled select of `(value, shown)` choices with `selected` chosen (else the first).
+fn select_field<'a>(
+    name: &str,
+    label: &str,
+    choices: impl IntoIterator<Item = (&'a str, &'a str)>,
+    selected: &str,
+) -> Markup {
+    let id = format!("f-{name}");
+    html! {
+        div.field {
+            label for=(id) { (label) }
+            select id=(id) name=(name) {
+                @for (v, shown) in choices {
+                    option value=(v) selected[v.eq_ignore_ascii_case(selected)] { (shown) }
+                }
+            }
+        }
+    }
+}
+
 async fn inventory(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     Query(q): Query<InventoryQuery>,
 ) -> Result<Response, Response> {
+    use soleflip_app::ledger::InventoryAsk;
     let ctx = Ctx::of(&headers, &caller, "inventory");
-    let sku = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    let filter = q.state.as_deref().filter(|s| !s.is_empty());
-    let older = blank(&q.older).and_then(|d| d.parse::<u32>().ok());
-    let page_no = q.page.unwrap_or(1).clamp(1, MAX_PAGE);
+    let fail = |e| fail_page(&ctx, e);
+    // The filters, as given (blank: none); each stays chosen in the form and in the pager.
+    let filters: Vec<(&str, &str)> = [
+        ("q", &q.q),
+        ("state", &q.state),
+        ("brand", &q.brand),
+        ("size", &q.size),
+        ("age", &q.age),
+        ("sort", &q.sort),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| blank(v).map(|v| (k, v)))
+    .collect();
+    let chosen = |k: &str| {
+        filters
+            .iter()
+            .find(|(f, _)| *f == k)
+            .map_or("", |(_, v)| *v)
+    };
     let list = state
         .app
-        .inventory_list(filter, sku, older, page_no * PAGE_SIZE)
+        .inventory_search(&InventoryAsk {
+            state: q.state.clone(),
+            sku: q.q.clone(),
+            brand: q.brand.clone(),
+            size: q.size.clone(),
+            age_band: q.age.clone(),
+            sort: q.sort.clone(),
+            limit: PAGE_SIZE,
+            after: q.after.clone(),
+            before: q.before.clone(),
+            ..InventoryAsk::default()
+        })
         .await
-        .map_err(|e| fail_page(&ctx, e))?;
-    let skip = ((page_no - 1) * PAGE_SIZE) as usize;
-    let rows: Vec<_> = list.pairs.into_iter().skip(skip).collect();
-    let more = list.truncated && page_no < MAX_PAGE;
-    let link = |p: u32| {
+        .map_err(fail)?;
+    let facets = state.app.inventory_facets().await.map_err(fail)?;
+    let page_no = q.page.unwrap_or(1).max(1);
+    let link = |cursor: (&str, &str), p: u32| {
         let mut s = format!("/inventory?page={p}");
-        if let Some(k) = sku {
-            s.push_str(&format!("&q={}", encode(k)));
+        for (k, v) in &filters {
+            s.push_str(&format!("&{k}={}", encode(v)));
         }
-        if let Some(f) = filter {
-            s.push_str(&format!("&state={}", encode(f)));
-        }
-        if let Some(d) = older {
-            s.push_str(&format!("&older={d}"));
-        }
+        s.push_str(&format!("&{}={}", cursor.0, encode(cursor.1)));
         s
     };
-    let older_text = older.map(|d| d.to_string()).unwrap_or_default();
+    let any = |what: &'static str| std::iter::once(("", what));
+    let brands = any("Any brand").chain(facets.brands.iter().map(|b| (b.as_str(), b.as_str())));
+    let sizes = any("Any size").chain(facets.sizes.iter().map(|b| (b.as_str(), b.as_str())));
+    let sort = if chosen("sort").is_empty() {
+        "-age"
+    } else {
+        chosen("sort")
+    };
     let body = html! {
-        form.filters method="get" action="/inventory" role="search" {
+        form.filters method="get" action="/inventory" role="search" aria-label="Filter and sort the pairs" {
             div.field {
                 label for="f-q" { "SKU" }
-                input id="f-q" name="q" type="search" value=(sku.unwrap_or("")) placeholder="e.g. DD1391-100";
+                input id="f-q" name="q" type="search" value=(chosen("q")) placeholder="e.g. DD1391-100";
             }
-            div.field {
-                label for="f-state" { "State" }
-                select id="f-state" name="state" {
-                    @for (v, l) in STATE_FILTERS {
-                        option value=(v) selected[filter.unwrap_or("") == *v] { (l) }
-                    }
-                }
-            }
-            div.field {
-                label for="f-older" { "Age" }
-                select id="f-older" name="older" {
-                    @for (v, l) in AGE_FILTERS {
-                        option value=(v) selected[older_text == *v] { (l) }
-                    }
-                }
-            }
+            (select_field("state", "State", STATE_FILTERS.iter().copied(), chosen("state")))
+            (select_field("brand", "Brand", brands, chosen("brand")))
+            (select_field("size", "Size", sizes, chosen("size")))
+            (select_field("age", "Age", AGE_FILTERS.iter().copied(), chosen("age")))
+            (select_field("sort", "Sort", SORTS.iter().copied(), sort))
             div { button type="submit" { "Search" } }
         }
         section.panel aria-label="Pairs" {
-            (pair_table(&ctx.loc, &rows))
+            (pair_table(&ctx.loc, &list.pairs))
             nav.pager aria-label="Pages" {
-                @if page_no > 1 { a.button.secondary href=(link(page_no - 1)) rel="prev" { "Previous" } }
+                @if let Some(c) = &list.prev_cursor {
+                    a.button.secondary href=(link(("before", c), page_no.saturating_sub(1).max(1))) rel="prev" { "Previous" }
+                }
                 span { "Page " (page_no) }
-                @if more { a.button.secondary href=(link(page_no + 1)) rel="next" { "Next" } }
+                @if let Some(c) = &list.next_cursor {
+                    a.button.secondary href=(link(("after", c), page_no + 1)) rel="next" { "Next" }
+                }
             }
         }
     };

@@ -175,7 +175,7 @@ async fn a_login_form_posted_from_another_site_is_refused() {
 }
 
 #[tokio::test]
-async fn the_inventory_list_pages_by_25_and_filters_by_sku() {
+async fn the_inventory_list_pages_by_25_with_cursors_both_ways_and_filters_by_sku() {
     let server = common::spawn().await;
     server
         .app
@@ -200,36 +200,133 @@ async fn the_inventory_list_pages_by_25_and_filters_by_sku() {
     }
     let client = browser();
     let cookie = login_form(&server, &client, "rita").await;
+    let get = |path: String| {
+        let req = client
+            .get(server.url(&path))
+            .header("cookie", &cookie)
+            .header("accept", "text/html");
+        async move { req.send().await.unwrap().text().await.unwrap() }
+    };
+
+    let first = get("/inventory".into()).await;
+    let second = get(link(&first, "next")).await;
+    let back = get(link(&second, "prev")).await;
+    let by_sku = get("/inventory?q=GW2871&state=incoming".into()).await;
+
+    assert_eq!(
+        (rows(&first), rows(&second), rows(&back), rows(&by_sku)),
+        (25, 5, 25, 3)
+    );
+    assert!(link(&first, "next").contains("after="), "{first}");
+    assert!(!first.contains("rel=\"prev\""));
+    assert!(!second.contains("rel=\"next\""));
+    assert_eq!(
+        pair_links(&back),
+        pair_links(&first),
+        "back to the same page"
+    );
+    assert!(
+        !back.contains("rel=\"prev\""),
+        "the first page has none before it"
+    );
+}
+
+/// The pair links of a list page, in order.
+fn pair_links(html: &str) -> Vec<&str> {
+    html.split("<td><a href=\"/inventory/")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .collect()
+}
+
+fn rows(html: &str) -> usize {
+    pair_links(html).len()
+}
+
+/// The pager's link with `rel`, unescaped.
+fn link(html: &str, rel: &str) -> String {
+    let tail = format!("\" rel=\"{rel}\"");
+    let end = html
+        .find(&tail)
+        .unwrap_or_else(|| panic!("no {rel} link in {html}"));
+    let start = html[..end].rfind("href=\"").unwrap() + 6;
+    html[start..end].replace("&amp;", "&")
+}
+
+#[tokio::test]
+async fn the_inventory_filters_by_brand_size_and_age_band_sorts_by_price_and_keeps_the_choices() {
+    let server = common::spawn().await;
+    server
+        .app
+        .user_add(&Actor::cli(), "rita", Role::Readonly, Some(PW))
+        .await
+        .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let mut ids = Vec::new();
+    for (sku, size, price, days_ago) in [
+        ("DD1391-100", "US 10", "100", 10),
+        ("GW2871", "US 9", "50", 45),
+        ("DD1391-100", "US 9", "150", 100),
+    ] {
+        let bought = server
+            .app
+            .purchase_add(&PurchaseRequest {
+                date: Some(today - chrono::Days::new(days_ago)),
+                lines: vec![PurchaseLineRequest {
+                    sku: sku.into(),
+                    size: size.into(),
+                    price: price.into(),
+                    vat_rate: None,
+                    quantity: 1,
+                }],
+                ..PurchaseRequest::default()
+            })
+            .await
+            .unwrap();
+        ids.push(bought.lines[0].pairs[0].id.to_string());
+    }
+    let client = browser();
+    let cookie = login_form(&server, &client, "rita").await;
     let get = |path: &str| {
-        client
+        let req = client
             .get(server.url(path))
             .header("cookie", &cookie)
-            .header("accept", "text/html")
-            .send()
+            .header("accept", "text/html");
+        async move { req.send().await.unwrap().text().await.unwrap() }
     };
-    let rows = |html: &str| html.matches("<td><a href=\"/inventory/").count();
 
-    let first = get("/inventory").await.unwrap().text().await.unwrap();
-    let second = get("/inventory?page=2")
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let by_sku = get("/inventory?q=GW2871&state=incoming")
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let adidas = get("/inventory?brand=adidas").await;
+    let nines = get("/inventory?size=US+9.0").await;
+    let old = get("/inventory?age=90%2B").await;
+    let dearest = get("/inventory?sort=-price").await;
+    let oldest = get("/inventory").await;
+    let none = get("/inventory?brand=adidas&size=US+10").await;
 
-    assert_eq!((rows(&first), rows(&second), rows(&by_sku)), (25, 5, 3));
+    assert_eq!(pair_links(&adidas), [ids[1].as_str()]);
+    assert_eq!(pair_links(&nines), [ids[2].as_str(), ids[1].as_str()], "oldest first");
+    assert_eq!(pair_links(&old), [ids[2].as_str()]);
+    assert_eq!(pair_links(&dearest), [&ids[2], &ids[0], &ids[1]]);
+    assert_eq!(pair_links(&oldest), [&ids[2], &ids[1], &ids[0]]);
+    assert_eq!(rows(&none), 0);
+    // A GET form with a label per control; the chosen values stay chosen.
+    assert!(adidas.contains(r#"<form class="filters" method="get" action="/inventory""#));
+    for control in ["q", "state", "brand", "size", "age", "sort"] {
+        assert!(
+            adidas.contains(&format!("<label for=\"f-{control}\">")),
+            "{control}"
+        );
+    }
     assert!(
-        first.contains("href=\"/inventory?page=2\" rel=\"next\""),
-        "{first}"
+        adidas.contains(r#"<option value="Adidas" selected>"#),
+        "{adidas}"
     );
-    assert!(!second.contains("rel=\"next\""));
-    assert!(second.contains("rel=\"prev\""));
+    assert!(
+        nines.contains(r#"<option value="US 9.0" selected>"#),
+        "{nines}"
+    );
+    assert!(old.contains(r#"<option value="90+" selected>"#), "{old}");
+    assert!(dearest.contains(r#"<option value="-price" selected>"#));
+    assert!(oldest.contains(r#"<option value="-age" selected>"#));
 }
 
 #[tokio::test]
