@@ -1177,13 +1177,13 @@ async fn render_pair(
                 }
             }
             section.panel aria-labelledby="h-listings" {
-                h2 id="h-listings" { "Listings and sale" }
+                h2 id="h-listings" { "Listings" }
                 div.table-wrap tabindex="0" {
                     table {
                         thead { tr { th scope="col" { "Platform" } th.num scope="col" { "Price" } th scope="col" { "Status" } } }
                         tbody {
                             @for l in &report.listings {
-                                tr { td { (l.platform) } td.num { (money_opt(loc, l.price, &l.currency)) } td { (l.status) } }
+                                tr { td { (platform_name(&l.platform)) } td.num { (money_opt(loc, l.price, &l.currency)) } td { (l.status) } }
                             }
                             @if report.listings.is_empty() { tr { td colspan="3" { "No listings." } } }
                         }
@@ -1197,6 +1197,9 @@ async fn render_pair(
                     }
                     p { a.button.secondary href=(format!("/inventory/{id}/sell")) { "Record a sale…" } }
                 }
+            }
+            @if let Some(sale) = &report.sale {
+                (sale_panel(loc, sale, p.cost.is_some()))
             }
             @if ctx.can_write() && !report.allowed_next.is_empty() {
                 section.panel aria-labelledby="h-move" {
@@ -1219,6 +1222,53 @@ async fn render_pair(
         }
     };
     Ok(page(status, layout(&title, ctx, body)))
+}
+
+/// A sold pair's sale: price, fee lines, payout, and the profit against its cost.
+fn sale_panel(loc: &Locale, sale: &soleflip_app::ledger::PairSale, cost_known: bool) -> Markup {
+    let o = &sale.order;
+    let money = |a: Decimal| loc.money(a, &o.currency);
+    html! {
+        section.panel aria-labelledby="h-sale" {
+            h2 id="h-sale" { "Sale" }
+            p {
+                "Sold on " (platform_name(&o.platform)) " " time datetime=(o.sold_at) { (loc.time(&o.sold_at)) }
+                @if let Some(s) = &o.status { " · " (s) }
+            }
+            div.table-wrap tabindex="0" {
+                table id="sale" {
+                    thead { tr { th scope="col" { "Line" } th.num scope="col" { "Amount" } } }
+                    tbody {
+                        tr { th scope="row" { "Sale price" } td.num { (money(o.sale_price)) } }
+                        @if !sale.fees.is_empty() { tr { th scope="row" colspan="2" { "Fees" } } }
+                        @for f in &sale.fees {
+                            tr { td { (state_label(&f.kind)) @if f.source == "derived" { " (derived)" } } td.num { (money(f.amount)) } }
+                        }
+                        tr { th scope="row" { "Payout" } td.num { data id="sale-payout" value=(o.payout.map(|p| p.to_string()).unwrap_or_default()) { (money_opt(loc, o.payout, &o.currency)) } } }
+                        tr {
+                            th scope="row" { "Profit" }
+                            @match sale.profit {
+                                Some(profit) => td class=(if profit.is_sign_negative() { "num loss" } else { "num gain" }) { data id="sale-profit" value=(profit) { (money(profit)) } },
+                                None if !cost_known => td.num id="sale-profit" { "cost unknown" },
+                                None => td.num id="sale-profit" { "—" },
+                            }
+                        }
+                    }
+                }
+            }
+            @if o.flagged {
+                p.hint { "The reported payout did not balance: a derived line makes up the difference." }
+            }
+        }
+    }
+}
+
+/// A platform's name as people write it (its slug when it is not one of ours).
+fn platform_name(slug: &str) -> &str {
+    PLATFORMS
+        .iter()
+        .find(|(s, _)| *s == slug)
+        .map_or(slug, |(_, shown)| shown)
 }
 
 fn platform_select(

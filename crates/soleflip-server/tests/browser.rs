@@ -463,6 +463,11 @@ async fn a_reseller_buys_lists_and_sells_in_the_browser_and_a_reader_can_only_lo
     b.shoot("sell-quote").await;
     b.submit("form[action$='/sell'][method=post] button").await;
     assert_eq!(b.text("#pair-state").await, "need shipping");
+    assert_eq!(
+        b.value("#sale-profit").await,
+        payout - cost,
+        "the pair's page shows its sale's profit"
+    );
     b.shoot("pair-sold").await;
 
     b.go(&url("/")).await;

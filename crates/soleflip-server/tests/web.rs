@@ -303,7 +303,11 @@ async fn the_inventory_filters_by_brand_size_and_age_band_sorts_by_price_and_kee
     let none = get("/inventory?brand=adidas&size=US+10").await;
 
     assert_eq!(pair_links(&adidas), [ids[1].as_str()]);
-    assert_eq!(pair_links(&nines), [ids[2].as_str(), ids[1].as_str()], "oldest first");
+    assert_eq!(
+        pair_links(&nines),
+        [ids[2].as_str(), ids[1].as_str()],
+        "oldest first"
+    );
     assert_eq!(pair_links(&old), [ids[2].as_str()]);
     assert_eq!(pair_links(&dearest), [&ids[2], &ids[0], &ids[1]]);
     assert_eq!(pair_links(&oldest), [&ids[2], &ids[1], &ids[0]]);
@@ -384,4 +388,105 @@ async fn an_import_uploaded_on_its_page_shows_its_report_with_the_rejected_lines
     assert!(html.contains("Rejected lines"), "{html}");
     assert!(html.contains("<td>19</td>"), "{html}");
     assert!(html.contains("is not a sale price"), "{html}");
+}
+
+#[tokio::test]
+async fn a_sold_pairs_page_shows_the_sale_with_its_fee_lines_payout_and_profit_and_a_reader_no_control(
+) {
+    let server = common::spawn().await;
+    server
+        .app
+        .user_add(&Actor::cli(), "rita", Role::Readonly, Some(PW))
+        .await
+        .unwrap();
+    let bought = server
+        .app
+        .purchase_add(&PurchaseRequest {
+            lines: vec![PurchaseLineRequest {
+                sku: "DD1391-100".into(),
+                size: "US 10".into(),
+                price: "100".into(),
+                vat_rate: None,
+                quantity: 1,
+            }],
+            ..PurchaseRequest::default()
+        })
+        .await
+        .unwrap();
+    let pair = bought.lines[0].pairs[0].id;
+    let sold = server
+        .app
+        .sale_record(&soleflip_app::ledger::SaleRequest {
+            pair,
+            platform: "stockx".into(),
+            price: "180".into(),
+            level: Some("1".into()),
+            ..soleflip_app::ledger::SaleRequest::default()
+        })
+        .await
+        .unwrap();
+    // A pair an import created without a purchase: its cost is unknown.
+    let report = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../soleflip-app/tests/fixtures/imports/stockx_sales.csv");
+    server
+        .app
+        .import_stockx_sales(&report, false, &|_| {})
+        .await
+        .unwrap();
+    let unknown = server
+        .app
+        .inventory_list(None, Some("GW2871"), None, 10)
+        .await
+        .unwrap()
+        .pairs
+        .into_iter()
+        .find(|p| p.cost.is_none())
+        .expect("an imported pair without cost");
+    let client = browser();
+    let cookie = login_form(&server, &client, "rita").await;
+    let get = |path: String| {
+        let req = client
+            .get(server.url(&path))
+            .header("cookie", &cookie)
+            .header("accept", "text/html");
+        async move { req.send().await.unwrap().text().await.unwrap() }
+    };
+
+    let html = get(format!("/inventory/{pair}")).await;
+    let imported = get(format!("/inventory/{}", unknown.id)).await;
+
+    let profit = sold.payout - bought.lines[0].pairs[0].cost_basis;
+    assert!(html.contains(r#"<h2 id="h-sale">Sale</h2>"#), "{html}");
+    assert!(html.contains("Sold on StockX"), "{html}");
+    assert!(
+        html.contains(&format!(r#"id="sale-payout" value="{}""#, sold.payout)),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(r#"id="sale-profit" value="{profit}""#)),
+        "{html}"
+    );
+    for line in &sold.lines {
+        let kind = line.kind.replace('_', " ");
+        assert!(html.contains(&format!("<td>{kind}")), "{kind} in {html}");
+    }
+    assert!(!html.contains("cost unknown"));
+    assert!(
+        imported.contains(r#"<h2 id="h-sale">Sale</h2>"#),
+        "{imported}"
+    );
+    assert!(
+        imported.contains(r#"<td class="num" id="sale-profit">cost unknown</td>"#),
+        "{imported}"
+    );
+    for page in [&html, &imported] {
+        let posts = page.matches(r#"method="post""#).count();
+        let logout = page.matches(r#"action="/logout""#).count();
+        assert_eq!(
+            (posts, logout),
+            (1, 1),
+            "a reader sees only the log-out form"
+        );
+        assert!(!page.contains("/sell\""), "no sale link for a reader");
+    }
 }
