@@ -98,6 +98,9 @@ pub const ACCESS: &[(&str, &str, Access, &str)] = &[
     ("POST", "/admin/tokens", ADMIN, "Page: create an API token (shown once)"),
     ("POST", "/admin/tokens/{id}/revoke", ADMIN, "Page: revoke an API token"),
     ("GET", "/admin/database", ADMIN, "Page: migrations, verification and health"),
+    ("GET", "/admin/backups", ADMIN, "Page: backups with size, time and verification state"),
+    ("POST", "/admin/backups", ADMIN, "Page: take a backup"),
+    ("POST", "/admin/backups/{name}/verify", ADMIN, "Page: verify a backup"),
 ];
 
 /// The declared access of a route; None: undeclared.
@@ -708,7 +711,7 @@ async fn sizes_normalize(
 // ------------------------------------------------------------------------------- backups
 
 /// The backups of the server: always `<home>/backups`, whatever the process's directory.
-fn backup_dir(state: &AppState) -> Result<std::path::PathBuf, ApiError> {
+pub(crate) fn backup_dir(state: &AppState) -> Result<std::path::PathBuf, ApiError> {
     state
         .app
         .backup_dir(Some(&state.app.home().join("backups")))
@@ -721,13 +724,22 @@ struct BackupList {
     backups: Vec<soleflip_app::backup::BackupEntry>,
 }
 
-async fn backup_list(State(state): State<AppState>) -> ApiResult {
-    let dir = backup_dir(&state)?;
+/// The server's backup directory and the backups in it, oldest first (the API's and the
+/// page's list).
+pub(crate) fn backups(
+    state: &AppState,
+) -> Result<(std::path::PathBuf, Vec<soleflip_app::backup::BackupEntry>), ApiError> {
+    let dir = backup_dir(state)?;
     let backups = if dir.is_dir() {
         soleflip_app::backup::list_backups(&dir).map_err(|e| app_err(AnyError(e)))?
     } else {
         Vec::new()
     };
+    Ok((dir, backups))
+}
+
+async fn backup_list(State(state): State<AppState>) -> ApiResult {
+    let (dir, backups) = backups(&state)?;
     ok(BackupList { dir, backups })
 }
 
@@ -738,30 +750,45 @@ pub(crate) struct BackupBody {
     verify: bool,
 }
 
+/// Takes a backup into the server's backup directory (verified right away if asked).
+pub(crate) async fn take_backup(
+    state: &AppState,
+    verify: bool,
+) -> Result<Result<soleflip_app::backup::BackupReport, soleflip_app::backup::BackupError>, ApiError>
+{
+    let dir = backup_dir(state)?;
+    Ok(off_thread(state, move |app| async move {
+        app.take_backup(&dir, verify).await
+    })
+    .await?
+    .map(|(done, verified)| soleflip_app::backup::BackupReport::new(&done, verified.as_ref())))
+}
+
 async fn backup_create(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     ApiJson(body): ApiJson<BackupBody>,
 ) -> ApiResult {
-    let dir = backup_dir(&state)?;
-    let verify = body.verify;
-    let result = off_thread(&state, move |app| async move {
-        app.take_backup(&dir, verify).await
-    })
-    .await?
-    .map(|(done, verified)| soleflip_app::backup::BackupReport::new(&done, verified.as_ref()));
+    let result = take_backup(&state, body.verify).await?;
     let target = result.as_ref().ok().map(|r| r.dump.display().to_string());
     let response = audited(&state, &caller, "backup.create", target.as_deref(), result).await?;
     Ok((StatusCode::CREATED, response).into_response())
 }
 
-async fn backup_verify(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Path(name): Path<String>,
-) -> ApiResult {
-    let dir = backup_dir(&state)?;
-    let stem = name.strip_suffix(".dump").unwrap_or(&name);
+/// Verifies the backup `name` (its stem, or the dump's file name) of the server's backup
+/// directory: its stem and the report, or why not (a name that is no backup there).
+pub(crate) async fn verify_backup(
+    state: &AppState,
+    name: &str,
+) -> Result<
+    (
+        String,
+        Result<soleflip_app::backup::BackupVerifyReport, soleflip_app::backup::BackupError>,
+    ),
+    ApiError,
+> {
+    let dir = backup_dir(state)?;
+    let stem = name.strip_suffix(".dump").unwrap_or(name);
     let plain = !stem.is_empty()
         && stem
             .chars()
@@ -770,7 +797,7 @@ async fn backup_verify(
     if !plain {
         return Err(bad(
             "name",
-            &name,
+            name,
             "the name of a backup in the backup directory",
         ));
     }
@@ -782,12 +809,21 @@ async fn backup_verify(
         ));
     }
     let result = off_thread(
-        &state,
+        state,
         move |app| async move { app.verify_backup(&file).await },
     )
     .await?
     .map(|v| soleflip_app::backup::BackupVerifyReport::from(&v));
-    audited(&state, &caller, "backup.verify", Some(stem), result).await
+    Ok((stem.to_owned(), result))
+}
+
+async fn backup_verify(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+) -> ApiResult {
+    let (stem, result) = verify_backup(&state, &name).await?;
+    audited(&state, &caller, "backup.verify", Some(&stem), result).await
 }
 
 /// Runs a use case whose future is not `Send` (the size and backup use cases hold values

@@ -94,6 +94,13 @@ pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             post(token_revoke),
         ),
         (Method::GET, "/admin/database", get(database_page)),
+        (Method::GET, "/admin/backups", get(backups_page)),
+        (Method::POST, "/admin/backups", post(backup_take)),
+        (
+            Method::POST,
+            "/admin/backups/{name}/verify",
+            post(backup_verify),
+        ),
     ]
 }
 
@@ -330,6 +337,7 @@ fn layout(title: &str, ctx: &Ctx, body: Markup) -> Markup {
                                     (nav_item("/admin/users", "Users", "users"))
                                     (nav_item("/admin/tokens", "API tokens", "tokens"))
                                     (nav_item("/admin/database", "Database", "database"))
+                                    (nav_item("/admin/backups", "Backups", "backups"))
                                 }
                             }
                         }
@@ -2289,6 +2297,177 @@ async fn database_page(
         }
     };
     Ok(page(StatusCode::OK, layout("Database", &ctx, body)))
+}
+
+// -------------------------------------------------------------------------------- backups
+
+async fn backups_page(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
+    let ctx = Ctx::of(&headers, &caller, "backups");
+    render_backups(&state, &ctx, None, &Errors::new(), StatusCode::OK)
+}
+
+/// A page with the API's error (the same message, in words).
+fn api_fail_page(ctx: &Ctx, e: crate::ApiError) -> Response {
+    page(
+        crate::status_of(e.code),
+        layout(
+            "Something went wrong",
+            ctx,
+            html! { section.panel { p.alert role="alert" { (e.message) } } },
+        ),
+    )
+}
+
+/// The time of a backup as the reader's zone shows it.
+fn backup_time(loc: &Locale, at: &chrono::DateTime<chrono::Utc>) -> String {
+    loc.time(&at.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+#[expect(
+    clippy::result_large_err,
+    reason = "the error is the error page itself, made once per request"
+)]
+fn render_backups(
+    state: &AppState,
+    ctx: &Ctx,
+    notice: Option<Markup>,
+    errors: &Errors,
+    status: StatusCode,
+) -> Result<Response, Response> {
+    let (dir, mut backups) = crate::routes::backups(state).map_err(|e| api_fail_page(ctx, e))?;
+    backups.sort_by(|a, b| b.taken_at.cmp(&a.taken_at).then(b.stem.cmp(&a.stem)));
+    let loc = &ctx.loc;
+    let body = html! {
+        @if let Some(n) = notice { (n) }
+        (form_error(errors))
+        section.panel aria-labelledby="h-take" {
+            h2 id="h-take" { "Take a backup" }
+            p.hint { "A " code { "pg_dump" } " of the database and its manifest (checksum, row count per table), into " code { (dir.display()) } "." }
+            form.stack method="post" action="/admin/backups" {
+                div.check {
+                    input id="f-verify" name="verify" type="checkbox" value="1";
+                    label for="f-verify" { "Verify it right away (restore into a scratch database and compare)" }
+                }
+                div { button type="submit" { "Take a backup" } }
+            }
+        }
+        section.panel aria-labelledby="h-backups" {
+            h2 id="h-backups" { "Backups" }
+            div.table-wrap tabindex="0" {
+                table id="backups" {
+                    thead { tr { th scope="col" { "Taken" } th scope="col" { "Database" } th.num scope="col" { "Size" } th scope="col" { "Verification" } th scope="col" { "Check" } } }
+                    tbody {
+                        @for b in &backups {
+                            tr {
+                                td { time datetime=(b.taken_at.to_rfc3339()) { (backup_time(loc, &b.taken_at)) } }
+                                td { (b.database) }
+                                td.num { (b.size.map_or_else(|| "—".to_owned(), |n| loc.bytes(n))) }
+                                td { @if b.verified { span.state.verified { "verified" } } @else { "not verified" } }
+                                td {
+                                    form method="post" action=(format!("/admin/backups/{}/verify", b.stem)) {
+                                        button.secondary type="submit" aria-label=(format!("Verify the backup of {}", backup_time(loc, &b.taken_at))) { "Verify" }
+                                    }
+                                }
+                            }
+                        }
+                        @if backups.is_empty() { tr { td colspan="5" { "No backups yet." } } }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page(status, layout("Backups", ctx, body)))
+}
+
+#[derive(Deserialize)]
+struct TakeForm {
+    verify: Option<String>,
+}
+
+/// What a verification found, as the page says it.
+fn verify_notice(v: &soleflip_app::backup::BackupVerifyReport) -> Markup {
+    html! {
+        @if v.ok {
+            p.notice id="verify-result" role="status" { "Verified: restored into a scratch database, " (v.tables) " tables and " (v.total_rows) " rows as the manifest says." }
+        } @else {
+            div.alert id="verify-result" role="alert" {
+                p { "The backup differs from its manifest:" }
+                ul { @for d in &v.differences { li { (d) } } }
+            }
+        }
+    }
+}
+
+async fn backup_take(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Form(form): Form<TakeForm>,
+) -> Result<Response, Response> {
+    let ctx = Ctx::of(&headers, &caller, "backups");
+    let result = crate::routes::take_backup(&state, form.verify.is_some())
+        .await
+        .map_err(|e| api_fail_page(&ctx, e))?;
+    let target = result.as_ref().ok().map(|r| r.dump.display().to_string());
+    audit(&state, &caller, "backup.create", target.as_deref(), &result).await;
+    match result {
+        Ok(r) => {
+            let notice = html! {
+                p.notice id="backup-result" role="status" {
+                    "Backup taken: " (r.manifest.file) ", " (ctx.loc.bytes(r.manifest.size)) ", " (r.manifest.total_rows) " rows."
+                }
+                @if let Some(v) = &r.verify { (verify_notice(v)) }
+            };
+            render_backups(
+                &state,
+                &ctx,
+                Some(notice),
+                &Errors::new(),
+                StatusCode::CREATED,
+            )
+        }
+        Err(e) => {
+            let (status, message) = user_message(e);
+            let errors = Errors::from([("form".to_owned(), message)]);
+            render_backups(&state, &ctx, None, &errors, status)
+        }
+    }
+}
+
+async fn backup_verify(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Result<Response, Response> {
+    let ctx = Ctx::of(&headers, &caller, "backups");
+    let (stem, result) = match crate::routes::verify_backup(&state, &name).await {
+        Ok(done) => done,
+        Err(e) => {
+            let status = crate::status_of(e.code);
+            let errors = Errors::from([("form".to_owned(), e.message)]);
+            return render_backups(&state, &ctx, None, &errors, status);
+        }
+    };
+    audit(&state, &caller, "backup.verify", Some(&stem), &result).await;
+    match result {
+        Ok(v) => render_backups(
+            &state,
+            &ctx,
+            Some(verify_notice(&v)),
+            &Errors::new(),
+            StatusCode::OK,
+        ),
+        Err(e) => {
+            let (status, message) = user_message(e);
+            let errors = Errors::from([("form".to_owned(), message)]);
+            render_backups(&state, &ctx, None, &errors, status)
+        }
+    }
 }
 
 /// The escaped text of a value for tests of this module.

@@ -490,3 +490,119 @@ async fn a_sold_pairs_page_shows_the_sale_with_its_fee_lines_payout_and_profit_a
         assert!(!page.contains("/sell\""), "no sale link for a reader");
     }
 }
+
+#[tokio::test]
+async fn an_admin_takes_and_verifies_a_backup_on_its_page_and_others_are_refused() {
+    let server = common::spawn().await;
+    for (name, role) in [
+        ("root", Role::Admin),
+        ("alice", Role::User),
+        ("rita", Role::Readonly),
+    ] {
+        server
+            .app
+            .user_add(&Actor::cli(), name, role, Some(PW))
+            .await
+            .unwrap();
+    }
+    let client = browser();
+    let admin = login_form(&server, &client, "root").await;
+    let user = login_form(&server, &client, "alice").await;
+    let reader = login_form(&server, &client, "rita").await;
+    let get = |cookie: &str, path: &str| {
+        client
+            .get(server.url(path))
+            .header("cookie", cookie)
+            .header("accept", "text/html")
+            .send()
+    };
+    let post = |cookie: &str, path: &str, origin: &str, form: &[(&str, &str)]| {
+        client
+            .post(server.url(path))
+            .header("cookie", cookie)
+            .header("origin", origin)
+            .header("accept", "text/html")
+            .form(form)
+            .send()
+    };
+    let verify_forms = |html: &str| {
+        html.matches("/verify\" method").count()
+            + html
+                .matches("method=\"post\" action=\"/admin/backups/")
+                .count()
+    };
+
+    let empty = get(&admin, "/admin/backups")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let forged = post(&admin, "/admin/backups", "http://evil.example", &[])
+        .await
+        .unwrap();
+    let taken = post(&admin, "/admin/backups", &server.base, &[("verify", "1")])
+        .await
+        .unwrap();
+    let taken_status = taken.status();
+    let taken = taken.text().await.unwrap();
+    let listed = get(&admin, "/admin/backups")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let verify_path = {
+        let start = listed.find("action=\"/admin/backups/").unwrap() + 8;
+        let end = start + listed[start..].find('"').unwrap();
+        listed[start..end].to_owned()
+    };
+    let verified = post(&admin, &verify_path, &server.base, &[]).await.unwrap();
+    let verified_status = verified.status();
+    let verified = verified.text().await.unwrap();
+    let not_a_backup = post(&admin, "/admin/backups/nobody/verify", &server.base, &[])
+        .await
+        .unwrap();
+    let as_user = get(&user, "/admin/backups").await.unwrap();
+    let as_reader = get(&reader, "/admin/backups").await.unwrap();
+    let reader_post = post(&reader, "/admin/backups", &server.base, &[])
+        .await
+        .unwrap();
+    let user_home = get(&user, "/").await.unwrap().text().await.unwrap();
+
+    assert!(empty.contains("No backups yet."), "{empty}");
+    assert!(empty.contains(r#"<a href="/admin/backups" aria-current="page">Backups</a>"#));
+    assert!(empty.contains(r#"<label for="f-verify">"#));
+    assert_eq!(
+        forged.status(),
+        StatusCode::FORBIDDEN,
+        "forged POST refused"
+    );
+    assert_eq!(taken_status, StatusCode::CREATED, "{taken}");
+    assert!(taken.contains(r#"id="backup-result""#), "{taken}");
+    assert!(taken.contains("Verified: restored"), "{taken}");
+    assert_eq!(
+        verify_forms(&listed),
+        1,
+        "one backup: the forged POST took none"
+    );
+    assert!(
+        listed.contains(r#"<span class="state verified">verified</span>"#),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("\u{a0}kB</td>") || listed.contains("\u{a0}MB</td>"),
+        "{listed}"
+    );
+    assert!(verify_path.ends_with("/verify"), "{verify_path}");
+    assert_eq!(verified_status, StatusCode::OK, "{verified}");
+    assert!(verified.contains("Verified: restored"), "{verified}");
+    assert_eq!(not_a_backup.status(), StatusCode::NOT_FOUND);
+    assert_eq!(as_user.status(), StatusCode::FORBIDDEN);
+    assert_eq!(as_reader.status(), StatusCode::FORBIDDEN);
+    assert_eq!(reader_post.status(), StatusCode::FORBIDDEN);
+    assert!(
+        !user_home.contains("/admin/backups"),
+        "no admin nav for a user"
+    );
+}
