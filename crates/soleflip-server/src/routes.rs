@@ -1042,14 +1042,7 @@ async fn db_health(State(state): State<AppState>) -> ApiResult {
 
 /// The session token of the request's cookie, if any.
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.to_string())
+    crate::web::cookie(headers, SESSION_COOKIE)
 }
 
 /// Whether a cookie-authenticated mutation comes from our own origin: the Origin header must be
