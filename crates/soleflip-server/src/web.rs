@@ -1119,23 +1119,24 @@ async fn inventory(
             .find(|(f, _)| *f == k)
             .map_or("", |(_, v)| *v)
     };
-    let list = state
-        .app
-        .inventory_search(&InventoryAsk {
-            state: q.state.clone(),
-            sku: q.q.clone(),
-            brand: q.brand.clone(),
-            size: q.size.clone(),
-            age_band: q.age.clone(),
-            sort: q.sort.clone(),
-            limit: PAGE_SIZE,
-            after: q.after.clone(),
-            before: q.before.clone(),
-            ..InventoryAsk::default()
-        })
-        .await
-        .map_err(fail)?;
-    let facets = state.app.inventory_facets().await.map_err(fail)?;
+    let ask = InventoryAsk {
+        state: q.state.clone(),
+        sku: q.q.clone(),
+        brand: q.brand.clone(),
+        size: q.size.clone(),
+        age_band: q.age.clone(),
+        sort: q.sort.clone(),
+        limit: PAGE_SIZE,
+        after: q.after.clone(),
+        before: q.before.clone(),
+        ..InventoryAsk::default()
+    };
+    // The page and the filters' choices, read at the same time (two connections).
+    let (list, facets) = tokio::join!(
+        state.app.inventory_search(&ask),
+        state.app.inventory_facets()
+    );
+    let (list, facets) = (list.map_err(fail)?, facets.map_err(fail)?);
     let page_no = q.page.unwrap_or(1).max(1);
     let link = |cursor: (&str, &str), p: u32| {
         let mut s = format!("/inventory?page={p}");
