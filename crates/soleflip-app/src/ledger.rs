@@ -862,9 +862,11 @@ impl App {
     #[tracing::instrument(skip(self))]
     pub async fn inventory_facets(&self) -> Result<InventoryFacets, LedgerError> {
         let pool = self.pool().await?;
+        // Two connections at once: the page that shows them waits for the slower only.
+        let (brands, sizes) = tokio::join!(sql::pair_brands(pool), sql::pair_sizes(pool));
         Ok(InventoryFacets {
-            brands: sql::pair_brands(pool).await?,
-            sizes: sql::pair_sizes(pool).await?,
+            brands: brands?,
+            sizes: sizes?,
         })
     }
 
