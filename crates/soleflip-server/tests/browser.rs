@@ -325,6 +325,15 @@ async fn a_reseller_buys_lists_and_sells_in_the_browser_and_a_reader_can_only_lo
     b.go(&url("/admin/database?run=verify")).await;
     assert!(b.text("#verify-result").await.starts_with("OK"));
     b.shoot("admin-database").await;
+    b.go(&url("/admin/backups")).await;
+    b.shoot("admin-backups-empty").await;
+    b.submit("form[action='/admin/backups'] button").await;
+    assert!(b.text("#backup-result").await.starts_with("Backup taken"));
+    assert!(b.text("#backups").await.contains("not verified"));
+    b.submit("#backups form button").await;
+    assert!(b.text("#verify-result").await.starts_with("Verified"));
+    assert!(!b.text("#backups").await.contains("not verified"));
+    b.shoot("admin-backups").await;
     b.submit("form[action='/logout'] button").await;
     b.at("/login").await;
 
@@ -463,6 +472,11 @@ async fn a_reseller_buys_lists_and_sells_in_the_browser_and_a_reader_can_only_lo
     b.shoot("sell-quote").await;
     b.submit("form[action$='/sell'][method=post] button").await;
     assert_eq!(b.text("#pair-state").await, "need shipping");
+    assert_eq!(
+        b.value("#sale-profit").await,
+        payout - cost,
+        "the pair's page shows its sale's profit"
+    );
     b.shoot("pair-sold").await;
 
     b.go(&url("/")).await;

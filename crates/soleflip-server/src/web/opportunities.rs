@@ -3,7 +3,7 @@
 //! same use cases as `soleflip arbitrage list` and `soleflip match`.
 
 use axum::extract::{Extension, Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -11,7 +11,7 @@ use soleflip_app::arbitrage::{ArbitrageOptions, Opportunity, Side};
 use soleflip_app::matching::MatchStatus;
 use soleflip_app::{Coded, Decimal};
 
-use super::{layout, page, redirect, Ctx};
+use super::{layout, page, redirect, Ctx, Reader};
 use crate::routes::Caller;
 use crate::{status_of, AppState};
 
@@ -59,11 +59,10 @@ fn side_cells(ctx: &Ctx, currency: &str, s: Option<&Side>) -> Markup {
 /// `GET /opportunities`.
 pub(super) async fn opportunities_page(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    reader: Reader,
     Query(f): Query<Filters>,
 ) -> Response {
-    let ctx = Ctx::of(&headers, &caller, "opportunities");
+    let ctx = reader.ctx("opportunities");
     let number = |t: &Option<String>| -> Result<Decimal, String> {
         match t.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             None => Ok(Decimal::ZERO),
@@ -232,11 +231,10 @@ pub(super) struct QueueQuery {
 /// `GET /matches`: the review queue (or the matched and rejected decisions).
 pub(super) async fn matches_page(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    reader: Reader,
     Query(q): Query<QueueQuery>,
 ) -> Response {
-    let ctx = Ctx::of(&headers, &caller, "matches");
+    let ctx = reader.ctx("matches");
     let status = q
         .status
         .as_deref()
@@ -316,15 +314,13 @@ pub(super) struct AcceptForm {
 /// `POST /matches/{id}/accept`.
 pub(super) async fn match_accept(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    reader: Reader,
     Path(id): Path<String>,
     Form(form): Form<AcceptForm>,
 ) -> Response {
     decided(
         &state,
-        &caller,
-        &headers,
+        &reader,
         "match.accept",
         &id,
         |app, uid, by| async move {
@@ -342,14 +338,12 @@ pub(super) async fn match_accept(
 /// `POST /matches/{id}/reject`.
 pub(super) async fn match_reject(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    reader: Reader,
     Path(id): Path<String>,
 ) -> Response {
     decided(
         &state,
-        &caller,
-        &headers,
+        &reader,
         "match.reject",
         &id,
         |app, uid, by| async move { app.match_reject(uid, Some(by)).await },
@@ -360,8 +354,7 @@ pub(super) async fn match_reject(
 /// Runs a decision on match `id`, audits it, and goes back to the queue; a refusal is shown.
 async fn decided<F, Fut>(
     state: &AppState,
-    caller: &Caller,
-    headers: &HeaderMap,
+    reader: &Reader,
     action: &str,
     id: &str,
     work: F,
@@ -372,7 +365,8 @@ where
         Output = Result<soleflip_app::matching::DecisionReport, soleflip_app::matching::MatchError>,
     >,
 {
-    let ctx = Ctx::of(headers, caller, "matches");
+    let ctx = reader.ctx("matches");
+    let caller = &reader.caller;
     let Ok(uid) = id.parse() else {
         return page(
             StatusCode::NOT_FOUND,
