@@ -163,7 +163,33 @@ echo "ratio api/floor (page only)            : $(ratio "$api_rps" "$floor_tps")"
 echo "ratio api/floor (the route's whole SQL): $(ratio "$api_rps" "$route_tps")  (target >= 0.50)"
 [ "$OUTAGE_DURATION" -gt 0 ] || exit 0
 
-# The outage: the database stops a third of the way in and starts again a third later.
+# The outage: the database stops a third of the way in and starts again a third later. Beside
+# the readers, a writer records a purchase over the API every 50 ms and keeps the id of every
+# one the server acknowledged (200); afterwards each of them must be in the database.
+"$SOLEFLIP" --home "$home" user add bench-writer --role user >/dev/null
+umask 077
+"$SOLEFLIP" --home "$home" token create --user bench-writer --name writer --format json > "$WORK/writer.json"
+SF_WRITER="$(sed -n 's/.*"token": *"\([^"]*\)".*/\1/p' "$WORK/writer.json" | head -1)"
+umask 022
+printf 'header = "Authorization: Bearer %s"\n' "$SF_WRITER" > "$WORK/writer.curl"
+chmod 600 "$WORK/writer.curl"
+writer() {
+    local i=0 end=$(( $(now_ms) + OUTAGE_DURATION * 1000 ))
+    while [ "$(now_ms)" -lt "$end" ]; do
+        i=$((i + 1))
+        code=$(curl -s -o "$WORK/w.json" -w '%{http_code}' -K "$WORK/writer.curl" \
+            -H 'content-type: application/json' -X POST \
+            -d "{\"invoice\":\"OUTAGE-$i\",\"lines\":[{\"sku\":\"BENCH-1\",\"size\":\"EU 40\",\"price\":\"50.00\"}]}" \
+            "http://127.0.0.1:$PORT/api/v1/purchases" || true)
+        echo "$code" >> "$WORK/writes.txt"
+        # (The answer has no final newline, which sed would keep: echo adds one.)
+        [ "$code" = 200 ] && echo "$(sed -n 's/.*"purchase_id": *"\([^"]*\)".*/\1/p' "$WORK/w.json")" >> "$WORK/acked.txt"
+        sleep 0.05
+    done
+}
+: > "$WORK/acked.txt"; : > "$WORK/writes.txt"
+writer &
+writer_pid=$!
 third=$((OUTAGE_DURATION / 3))
 wrk -t "$THREADS" -c "$CONNECTIONS" -d "${OUTAGE_DURATION}s" --timeout 15s -s "$WORK/count.lua" \
     "http://127.0.0.1:$PORT/api/v1/inventory?limit=50" > "$WORK/wrk-outage.txt" 2>&1 &
@@ -178,13 +204,22 @@ ready_during=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/re
 "$SOLEFLIP" --home "$home" pg start >/dev/null
 up_at=$(now_ms)
 wait "$wrk_pid" || true
+wait "$writer_pid" || true
 after=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SF_TOKEN" \
     "http://127.0.0.1:$PORT/api/v1/inventory?limit=50" || true)
 outage_statuses=$(grep '^statuses:' "$WORK/wrk-outage.txt" || echo "statuses: none")
 outage_errors=$(grep '^errors:' "$WORK/wrk-outage.txt" || echo "errors: unknown")
 outage_rps=$(awk '/^Requests\/sec:/ {print $2}' "$WORK/wrk-outage.txt")
 kill -0 "$server_pid" 2>/dev/null && alive=yes || alive=no
+acked=$(grep -c . "$WORK/acked.txt" || true)
+ids=$(awk 'NF { printf "%s'"'"'%s'"'"'", (NR > 1 ? "," : ""), $1 }' "$WORK/acked.txt")
+kept=$(psql -X -q -At "$URL" -c "select count(*) from transactions.purchases where id in (${ids:-null})")
+write_codes=$(sort "$WORK/writes.txt" | uniq -c | awk '{ printf "%s=%s ", $2, $1 }')
 
 echo "outage run, ${OUTAGE_DURATION} s, database down $(( (up_at - down_at) / 1000 )) s: $outage_rps requests/s over the run"
 echo "  $outage_statuses; $outage_errors"
 echo "  while down: the route answered $during, /readyz $ready_during (target 503); after: $after (target 200); server process still running: $alive"
+echo "  writes: $write_codes; acknowledged $acked, found in the database $kept (target: all)"
+if grep -q '^500$' "$WORK/writes.txt"; then
+    echo "  the server's log of its 500 answers:"; grep -i 'error' "$WORK/serve.log" | grep -v ' 503 ' | head -5 | sed 's/^/    /'
+fi

@@ -106,6 +106,13 @@ fn known_code(e: &(dyn std::error::Error + 'static)) -> Option<Code> {
         soleflip_db::target::ConnectError,
         soleflip_db::target::TargetError,
     );
+    // A driver error carried inside another (an `anyhow` context): a lost database is still
+    // "unavailable", whichever use case met it.
+    if let Some(x) = e.downcast_ref::<sqlx::Error>() {
+        if crate::db::lost_database(x) {
+            return Some(Code::Unavailable);
+        }
+    }
     None
 }
 
