@@ -89,6 +89,10 @@ pub enum Command {
     /// fx (ECB reference rates)
     #[command(subcommand)]
     Import(crate::imports::ImportCommand),
+    /// StockX API: connect (credentials from stdin, encrypted), disconnect, status, rotate-key,
+    /// sync prices|orders|listings
+    #[command(subcommand)]
+    Stockx(crate::stockx::StockxCommand),
     /// Serve the HTTP API (runs `db up` first); stops gracefully on SIGTERM or Ctrl-C
     Serve {
         /// Address to listen on; another interface than this machine's only when asked

@@ -20,6 +20,7 @@ mod pg;
 mod prices;
 mod serve;
 mod sizes;
+mod stockx;
 mod user;
 
 use std::process::ExitCode;
@@ -92,6 +93,7 @@ async fn run(command: Command, app: &App) -> anyhow::Result<Outcome> {
         Command::Fees(cmd) => ledger::run(ledger::LedgerCommand::Fees(cmd), app).await,
         Command::Report(cmd) => ledger::run(ledger::LedgerCommand::Report(cmd), app).await,
         Command::Import(cmd) => imports::run(cmd, app).await,
+        Command::Stockx(cmd) => stockx::run(cmd, app).await,
         Command::Serve { bind } => serve::run(bind, app).await,
         Command::Completions { shell } => {
             cli::completions(shell);

@@ -78,6 +78,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "awin_feeds",
         sql: include_str!("../../../migrations/0009_awin_feeds.sql"),
     },
+    Migration {
+        version: 10,
+        name: "stockx_sync",
+        sql: include_str!("../../../migrations/0010_stockx_sync.sql"),
+    },
 ];
 
 /// The newest version this binary knows.

@@ -24,6 +24,7 @@ const MANIFESTS: &[(i64, &str)] = &[
     (7, include_str!("../../../migrations/manifest/0007.txt")),
     (8, include_str!("../../../migrations/manifest/0008.txt")),
     (9, include_str!("../../../migrations/manifest/0009.txt")),
+    (10, include_str!("../../../migrations/manifest/0010.txt")),
 ];
 
 /// The committed manifest for the database state after migration `version`.

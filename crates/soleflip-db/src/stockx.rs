@@ -1,0 +1,286 @@
+//! The StockX API sync's SQL (migration 10): encrypted credentials in `system.config`, the
+//! shared request budget (`integration.api_budgets`), job checkpoints
+//! (`integration.sync_checkpoints`), the StockX variants whose prices are synced, and the
+//! StockX listings recorded on pairs. One statement per function; the transaction is the
+//! caller's.
+
+use sqlx::types::chrono::{DateTime, Utc};
+use sqlx::types::{Decimal, Uuid};
+use sqlx::PgExecutor;
+
+/// Stores one encrypted configuration value under `key` (replacing it).
+pub async fn put_config(
+    db: impl PgExecutor<'_>,
+    key: &str,
+    value_encrypted: &str,
+    description: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into system.config (key, value_encrypted, description) values ($1, $2, $3) \
+         on conflict (key) do update set value_encrypted = excluded.value_encrypted, \
+                                         description = excluded.description",
+    )
+    .bind(key)
+    .bind(value_encrypted)
+    .bind(description)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// The encrypted values whose key starts with `prefix`, as (key, value) pairs, by key.
+pub async fn list_config(
+    db: impl PgExecutor<'_>,
+    prefix: &str,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "select key, value_encrypted from system.config \
+          where starts_with(key, $1) order by key",
+    )
+    .bind(prefix)
+    .fetch_all(db)
+    .await
+}
+
+/// Removes every configuration value whose key starts with `prefix`; how many there were.
+pub async fn delete_config(db: impl PgExecutor<'_>, prefix: &str) -> Result<u64, sqlx::Error> {
+    sqlx::query("delete from system.config where starts_with(key, $1)")
+        .bind(prefix)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected())
+}
+
+/// The answer of the shared budget to one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// The request may be sent at `at` (now or later); it is counted.
+    Granted { at: DateTime<Utc>, day_count: i32 },
+    /// The daily limit is spent: nothing was reserved; requests resume at `resumes_at`.
+    Exhausted { resumes_at: DateTime<Utc> },
+}
+
+/// Reserves the next request to `api`: at least `gap_ms` after the one reserved before it (by
+/// any process) and at most `daily` in a 24-hour window. The row is made if missing, then
+/// one statement locks it, reads it and moves it on, so concurrent callers are served one after the other.
+pub async fn reserve_request(
+    conn: &mut sqlx::PgConnection,
+    api: &str,
+    gap_ms: i64,
+    daily: i32,
+) -> Result<Reservation, sqlx::Error> {
+    sqlx::query(
+        "insert into integration.api_budgets (api) values ($1) on conflict (api) do nothing",
+    )
+    .bind(api)
+    .execute(&mut *conn)
+    .await?;
+    let (granted, at, count, resumes): (bool, DateTime<Utc>, i32, DateTime<Utc>) =
+        sqlx::query_as(include_str!("stockx/reserve.sql"))
+            .bind(api)
+            .bind(gap_ms)
+            .bind(daily)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(if granted {
+        Reservation::Granted {
+            at,
+            day_count: count,
+        }
+    } else {
+        Reservation::Exhausted {
+            resumes_at: resumes,
+        }
+    })
+}
+
+/// Claims sending a request to `api` now, if the last one was sent at least `gap_ms` ago:
+/// `0` when claimed, else the milliseconds to wait before trying again.
+pub async fn claim_send(
+    db: impl PgExecutor<'_>,
+    api: &str,
+    gap_ms: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(include_str!("stockx/claim.sql"))
+        .bind(api)
+        .bind(gap_ms)
+        .fetch_one(db)
+        .await
+}
+
+/// A sync job's checkpoint.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CheckpointRow {
+    pub job: String,
+    /// `running` (a run was started and has not finished: resume from `cursor`) or `finished`.
+    pub status: String,
+    pub cursor: serde_json::Value,
+    pub report: Option<serde_json::Value>,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// The checkpoint of `job`, if it ever ran.
+pub async fn find_checkpoint(
+    db: impl PgExecutor<'_>,
+    job: &str,
+) -> Result<Option<CheckpointRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select job, status, cursor, report, started_at, finished_at \
+           from integration.sync_checkpoints where job = $1",
+    )
+    .bind(job)
+    .fetch_optional(db)
+    .await
+}
+
+/// Starts a new run of `job` from `cursor` (whatever the previous run left).
+pub async fn start_checkpoint(
+    db: impl PgExecutor<'_>,
+    job: &str,
+    cursor: &serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into integration.sync_checkpoints (job, status, cursor) values ($1, 'running', $2) \
+         on conflict (job) do update set status = 'running', cursor = excluded.cursor, \
+             report = null, started_at = now(), finished_at = null",
+    )
+    .bind(job)
+    .bind(cursor)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Moves the running `job` on to `cursor` (with the data of the step, in its transaction).
+pub async fn save_checkpoint(
+    db: impl PgExecutor<'_>,
+    job: &str,
+    cursor: &serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update integration.sync_checkpoints set cursor = $2 \
+          where job = $1 and status = 'running'",
+    )
+    .bind(job)
+    .bind(cursor)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Marks `job` finished with its report.
+pub async fn finish_checkpoint(
+    db: impl PgExecutor<'_>,
+    job: &str,
+    report: &serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update integration.sync_checkpoints \
+            set status = 'finished', report = $2, finished_at = now() where job = $1",
+    )
+    .bind(job)
+    .bind(report)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// A StockX variant the catalog knows, with the product and size its prices are stored on.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct KnownVariant {
+    /// StockX's product id (`products.products.stockx_product_id`).
+    pub stockx_product_id: String,
+    pub stockx_variant_id: String,
+    pub product_id: Uuid,
+    pub size_id: Option<Uuid>,
+}
+
+/// The known StockX variants of the StockX products after `after` (by StockX product id), the
+/// first `limit` products' worth, in product then variant order.
+pub async fn list_known_variants(
+    db: impl PgExecutor<'_>,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<KnownVariant>, sqlx::Error> {
+    sqlx::query_as(include_str!("stockx/known_variants.sql"))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(db)
+        .await
+}
+
+/// How many StockX variants the catalog knows.
+pub async fn count_known_variants(db: impl PgExecutor<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "select count(*) from products.variant_ids where source = 'stockx' and scope = ''",
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// A StockX listing as the API reports it, to compare with the ledger's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiListing {
+    pub listing_id: String,
+    /// `active`, `ended` or `sold` (the ledger's words).
+    pub status: &'static str,
+    pub price: Option<Decimal>,
+    pub currency: Option<String>,
+}
+
+/// What applying StockX's listings to the ledger did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct ListingCounts {
+    /// Listings of the ledger (platform stockx) that StockX reported.
+    pub matched: i64,
+    /// Of those, the ones whose price, currency or status changed.
+    pub changed: i64,
+}
+
+/// Updates the ledger's StockX listings (by `external_id`) to what StockX reports: price and
+/// currency of an active one, and an end when StockX no longer lists it (`ended`). A listing
+/// StockX reports as sold is left to the orders sync, which records the sale.
+pub async fn apply_listings(
+    db: impl PgExecutor<'_>,
+    listings: &[ApiListing],
+) -> Result<ListingCounts, sqlx::Error> {
+    let ids: Vec<&str> = listings.iter().map(|l| l.listing_id.as_str()).collect();
+    let statuses: Vec<&str> = listings.iter().map(|l| l.status).collect();
+    let prices: Vec<Option<Decimal>> = listings.iter().map(|l| l.price).collect();
+    let currencies: Vec<Option<&str>> = listings.iter().map(|l| l.currency.as_deref()).collect();
+    sqlx::query_as(include_str!("stockx/apply_listings.sql"))
+        .bind(&ids)
+        .bind(&statuses)
+        .bind(&prices)
+        .bind(&currencies)
+        .fetch_one(db)
+        .await
+}
+
+/// A stored StockX API price series (for marking it out of stock when StockX no longer quotes
+/// it: the same price, `in_stock` false, through the one upsert path).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredSeries {
+    pub product_id: Uuid,
+    pub size_id: Option<Uuid>,
+    pub source_product_id: String,
+    pub price_cents: i32,
+    pub currency: String,
+    pub in_stock: bool,
+}
+
+/// The stored `stockxapi` price series with these source product ids.
+pub async fn list_stockx_series(
+    db: impl PgExecutor<'_>,
+    source_product_ids: &[String],
+) -> Result<Vec<StoredSeries>, sqlx::Error> {
+    sqlx::query_as(
+        "select product_id, size_id, source_product_id, price_cents, currency, in_stock \
+           from integration.price_sources \
+          where source_type = 'stockxapi' and source_product_id = any($1)",
+    )
+    .bind(source_product_ids)
+    .fetch_all(db)
+    .await
+}
