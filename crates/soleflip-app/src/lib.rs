@@ -9,6 +9,7 @@
 //! the SQL they send lives in `soleflip-db`, the embedded server in `soleflip-pg`, pure rules in
 //! `soleflip-domain`. It must not depend on the CLI: no flags, no printing, no exit codes.
 
+pub mod arbitrage;
 pub mod auth;
 pub mod awin;
 pub mod backup;
@@ -20,6 +21,7 @@ pub mod fx;
 pub mod health;
 pub mod imports;
 pub mod ledger;
+pub mod matching;
 pub mod pg;
 pub mod prices;
 pub mod readiness;
@@ -37,6 +39,7 @@ pub use soleflip_db::target::{ConnectError, TargetError};
 pub use soleflip_db::DbTarget;
 pub use soleflip_domain as domain;
 pub use soleflip_pg::{Cluster, PgBinaries, PgError};
+pub use sqlx::types::{Decimal, Uuid};
 
 /// The database the embedded cluster serves.
 pub const EMBEDDED_DATABASE: &str = "soleflip";

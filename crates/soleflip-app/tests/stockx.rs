@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use secrecy::ExposeSecret as _;
 use soleflip_app::imports::Progress;
+use soleflip_app::stockx::catalog::CatalogSource;
 use soleflip_app::stockx::{Credentials, StockxError, StockxSettings};
 use soleflip_app::{App, AppConfig};
 use soleflip_testkit::stockx_fake::{self, FakeStockx};
@@ -522,4 +523,182 @@ async fn listed_pairs(app: &App, db: &TestDb) -> usize {
             .unwrap();
     }
     pairs.len()
+}
+
+#[tokio::test]
+async fn the_catalog_sync_takes_sizes_from_stockxs_chart_with_gtins_and_variant_ids() {
+    let (db, _home, app, fake) = connected().await;
+
+    let by_sku = app
+        .stockx_sync_catalog(&settings(&fake), &CatalogSource::Sku("dd1391-100".into()))
+        .await
+        .unwrap();
+    let by_gtin = app
+        .stockx_sync_catalog(
+            &settings(&fake),
+            &CatalogSource::Gtin("4066749950118".into()),
+        )
+        .await
+        .unwrap();
+    let again = app
+        .stockx_sync_catalog(&settings(&fake), &CatalogSource::Sku("DD1391-100".into()))
+        .await
+        .unwrap();
+    let mut conn = db.connect().await;
+    let keys: Vec<String> = sqlx::query_scalar(
+        "select v.size_key from products.variants v join products.products p on p.id = v.product_id \
+          where p.stockx_product_id = 'bf364c53-eb77-4522-955c-6a6ce952cc6f' order by 1",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+
+    assert_eq!(
+        (by_sku.products, by_sku.products_created, by_sku.variants),
+        (1, 1, 3)
+    );
+    assert_eq!(by_sku.variant_links, 3);
+    assert_eq!(
+        by_sku.gtin_links, 2,
+        "the UPC and its EAN-13 are one GTIN-14"
+    );
+    assert_eq!(keys, ["EU 42.5", "EU 44.0", "EU 44.5"]);
+    assert_eq!(
+        (by_gtin.products, by_gtin.variants, by_gtin.gtin_links),
+        (1, 1, 1)
+    );
+    assert_eq!(
+        (
+            again.products_created,
+            again.variant_links,
+            again.gtin_links
+        ),
+        (0, 0, 0)
+    );
+    assert_eq!(
+        count(&mut conn, "select count(*) from products.variant_gtins where gtin = '00195237031481' and source = 'stockx'").await,
+        1
+    );
+    assert_eq!(
+        count(
+            &mut conn,
+            "select count(*) from products.variants where size_id is null"
+        )
+        .await,
+        0,
+        "every variant has the EU size row of StockX's chart"
+    );
+}
+
+#[tokio::test]
+async fn a_style_code_stockx_does_not_know_is_reported_not_found() {
+    let (_db, _home, app, fake) = connected().await;
+
+    let report = app
+        .stockx_sync_catalog(&settings(&fake), &CatalogSource::Sku("ZZ9999-999".into()))
+        .await
+        .unwrap();
+
+    assert!(report.complete);
+    assert_eq!(report.not_found, ["ZZ9999-999"]);
+}
+
+#[tokio::test]
+async fn market_prices_of_known_variants_are_two_series_through_the_one_upsert_path() {
+    let (db, _home, app, fake) = connected().await;
+    app.stockx_sync_catalog(&settings(&fake), &CatalogSource::Sku("DD1391-100".into()))
+        .await
+        .unwrap();
+
+    let first = app.stockx_sync_prices(&settings(&fake)).await.unwrap();
+    let again = app.stockx_sync_prices(&settings(&fake)).await.unwrap();
+    let rows: Vec<(String, i32, bool, bool)> = sqlx::query_as(
+        "select source_product_id, price_cents, in_stock, size_id is not null \
+           from integration.price_sources where source_type = 'stockxapi' order by 1",
+    )
+    .fetch_all(&mut db.connect().await)
+    .await
+    .unwrap();
+
+    assert!(first.complete);
+    assert_eq!((first.products_fetched, first.variants), (1, 3));
+    assert_eq!((first.quotes, first.no_quote), (3, 3));
+    assert_eq!(first.rows.inserted, 3);
+    assert_eq!(
+        first.calls.requests, 1,
+        "one request for all variants of a product"
+    );
+    assert_eq!(again.rows.inserted, 0);
+    assert_eq!(
+        again.rows.updated, 3,
+        "the same quotes, observed again: their time moves on, their history does not"
+    );
+    assert_eq!(
+        count(
+            &mut db.connect().await,
+            "select count(*) from integration.price_history"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        rows,
+        [
+            (
+                "0b6d1c86-2c0a-4e3f-9a1b-6f1f5b3c2d10:lowest_ask".to_owned(),
+                13_350,
+                true,
+                true
+            ),
+            (
+                "586c3334-4dac-4ee0-bce3-eea845581a08:highest_bid".to_owned(),
+                10_400,
+                true,
+                true
+            ),
+            (
+                "586c3334-4dac-4ee0-bce3-eea845581a08:lowest_ask".to_owned(),
+                12_100,
+                true,
+                true
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_series_stockx_stops_quoting_is_marked_out_of_stock_with_its_last_price() {
+    let (db, _home, app, fake) = connected().await;
+    app.stockx_sync_catalog(&settings(&fake), &CatalogSource::Sku("DD1391-100".into()))
+        .await
+        .unwrap();
+    app.stockx_sync_prices(&settings(&fake)).await.unwrap();
+    fake.set_market(
+        "bf364c53-eb77-4522-955c-6a6ce952cc6f",
+        "586c3334-4dac-4ee0-bce3-eea845581a08",
+        None,
+        Some("110"),
+    );
+
+    let second = app.stockx_sync_prices(&settings(&fake)).await.unwrap();
+    let ask: (i32, bool) = sqlx::query_as(
+        "select price_cents, in_stock from integration.price_sources \
+          where source_product_id = '586c3334-4dac-4ee0-bce3-eea845581a08:lowest_ask'",
+    )
+    .fetch_one(&mut db.connect().await)
+    .await
+    .unwrap();
+
+    assert_eq!(second.marked_out_of_stock, 1);
+    assert_eq!(second.rows.updated, 3);
+    assert_eq!(
+        count(
+            &mut db.connect().await,
+            "select count(*) from integration.price_history"
+        )
+        .await,
+        2,
+        "the ask went out of stock, the bid changed"
+    );
+    assert_eq!(ask, (12_100, false));
 }

@@ -89,8 +89,15 @@ pub enum Command {
     /// fx (ECB reference rates)
     #[command(subcommand)]
     Import(crate::imports::ImportCommand),
+    /// Retail offers to the variant catalog: run (the cascade), list (the review queue),
+    /// accept, reject
+    #[command(subcommand)]
+    Match(crate::arbitrage::MatchCommand),
+    /// Arbitrage: list (matched offers against StockX after fees)
+    #[command(subcommand)]
+    Arbitrage(crate::arbitrage::ArbitrageCommand),
     /// StockX API: connect (credentials from stdin, encrypted), disconnect, status, rotate-key,
-    /// sync prices|orders|listings
+    /// sync prices|orders|listings|catalog
     #[command(subcommand)]
     Stockx(crate::stockx::StockxCommand),
     /// Serve the HTTP API (runs `db up` first); stops gracefully on SIGTERM or Ctrl-C

@@ -7,6 +7,7 @@
 //! server stopped; 4 the input was refused with a reason (a malformed or out-of-range value,
 //! named; `sizes parse` refusing a size); 64 the command line is wrong (usage). `db health` exits by its worst finding: 0 OK, 1 WARN, 2 CRIT.
 
+mod arbitrage;
 mod backup;
 mod cli;
 mod config;
@@ -93,6 +94,8 @@ async fn run(command: Command, app: &App) -> anyhow::Result<Outcome> {
         Command::Fees(cmd) => ledger::run(ledger::LedgerCommand::Fees(cmd), app).await,
         Command::Report(cmd) => ledger::run(ledger::LedgerCommand::Report(cmd), app).await,
         Command::Import(cmd) => imports::run(cmd, app).await,
+        Command::Match(cmd) => arbitrage::run_match(cmd, app).await,
+        Command::Arbitrage(cmd) => arbitrage::run_arbitrage(cmd, app).await,
         Command::Stockx(cmd) => stockx::run(cmd, app).await,
         Command::Serve { bind } => serve::run(bind, app).await,
         Command::Completions { shell } => {

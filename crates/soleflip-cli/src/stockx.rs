@@ -8,6 +8,7 @@ use std::io::{IsTerminal as _, Read as _};
 
 use clap::{Args, Subcommand};
 use secrecy::SecretString;
+use soleflip_app::stockx::catalog::{CatalogReport, CatalogSource};
 use soleflip_app::stockx::sync::{ListingsReport, OrdersReport, PricesReport, Stopped};
 use soleflip_app::stockx::{Credentials, StatusReport, StockxSettings, FIELDS};
 use soleflip_app::App;
@@ -48,6 +49,30 @@ pub enum SyncCommand {
     Orders(OrdersArgs),
     /// StockX's listings onto the ledger's StockX listings
     Listings(FormatArg),
+    /// StockX products and variants (sizes from StockX's chart, GTINs, variant ids) into the
+    /// variant catalog: one style code, one GTIN, the products in the inventory, or the GTINs
+    /// of retail offers no variant has yet
+    Catalog(CatalogArgs),
+}
+
+#[derive(Debug, Args)]
+#[group(id = "what", required = true, multiple = false)]
+pub struct CatalogArgs {
+    /// A style code, e.g. DD1391-100
+    #[arg(long, group = "what")]
+    pub sku: Option<String>,
+    /// A GTIN (EAN-13, UPC-A, GTIN-14)
+    #[arg(long, group = "what")]
+    pub gtin: Option<String>,
+    /// Every product with pairs in the inventory
+    #[arg(long, group = "what")]
+    pub from_inventory: bool,
+    /// The GTINs of retail offers that no variant has yet
+    #[arg(long, group = "what")]
+    pub from_offers: bool,
+    /// Output: text for people, json for scripts
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +154,16 @@ pub async fn run(cmd: StockxCommand, app: &App) -> anyhow::Result<Outcome> {
         StockxCommand::Sync(SyncCommand::Orders(a)) => {
             let r = app.stockx_sync_orders(&settings, a.from).await?;
             show(&r, a.format, orders_text);
+        }
+        StockxCommand::Sync(SyncCommand::Catalog(a)) => {
+            let source = match (a.sku, a.gtin) {
+                (Some(s), _) => CatalogSource::Sku(s),
+                (None, Some(g)) => CatalogSource::Gtin(g),
+                (None, None) if a.from_inventory => CatalogSource::FromInventory,
+                (None, None) => CatalogSource::FromOffers,
+            };
+            let r = app.stockx_sync_catalog(&settings, &source).await?;
+            show(&r, a.format, catalog_text);
         }
         StockxCommand::Sync(SyncCommand::Listings(a)) => {
             let r = app.stockx_sync_listings(&settings).await?;
@@ -267,6 +302,32 @@ fn listings_text(r: &ListingsReport) -> String {
         r.changed,
         r.unlinked,
         r.elapsed_ms
+    );
+    stopped_line(&mut s, &r.stopped, r.resumed);
+    s
+}
+
+fn catalog_text(r: &CatalogReport) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "stockx sync catalog: {} lookups, {} StockX products ({} new to the catalog), {} variants; {} variant ids and {} GTINs linked ({} ms)",
+        r.lookups, r.products, r.products_created, r.variants, r.variant_links, r.gtin_links, r.elapsed_ms
+    );
+    if r.gtins_invalid > 0 {
+        let _ = writeln!(
+            s,
+            "  {} GTINs failed their check digit (not stored)",
+            r.gtins_invalid
+        );
+    }
+    for n in &r.not_found {
+        let _ = writeln!(s, "  not found at StockX: {n}");
+    }
+    let _ = writeln!(
+        s,
+        "  StockX requests: {} ({} retries, {} token refreshes)",
+        r.calls.requests, r.calls.retries, r.calls.token_refreshes
     );
     stopped_line(&mut s, &r.stopped, r.resumed);
     s

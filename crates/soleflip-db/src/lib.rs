@@ -24,6 +24,7 @@ pub mod schema;
 pub mod server;
 pub mod stockx;
 pub mod target;
+pub mod variants;
 pub mod verify;
 
 pub use target::DbTarget;

@@ -80,8 +80,13 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 10,
+        name: "variant_catalog",
+        sql: include_str!("../../../migrations/0010_variant_catalog.sql"),
+    },
+    Migration {
+        version: 11,
         name: "stockx_sync",
-        sql: include_str!("../../../migrations/0010_stockx_sync.sql"),
+        sql: include_str!("../../../migrations/0011_stockx_sync.sql"),
     },
 ];
 

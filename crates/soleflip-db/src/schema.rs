@@ -25,6 +25,7 @@ const MANIFESTS: &[(i64, &str)] = &[
     (8, include_str!("../../../migrations/manifest/0008.txt")),
     (9, include_str!("../../../migrations/manifest/0009.txt")),
     (10, include_str!("../../../migrations/manifest/0010.txt")),
+    (11, include_str!("../../../migrations/manifest/0011.txt")),
 ];
 
 /// The committed manifest for the database state after migration `version`.

@@ -284,3 +284,123 @@ pub async fn list_stockx_series(
     .fetch_all(db)
     .await
 }
+
+/// The catalog product a StockX product is: the one already linked to it, else the one whose
+/// SKU or style code is one of `styles` (normalized, upper case).
+pub async fn find_product_for_stockx(
+    db: impl PgExecutor<'_>,
+    stockx_product_id: &str,
+    styles: &[String],
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select id from products.products \
+          where stockx_product_id = $1 \
+             or upper(sku) = any($2) or upper(style_code) = any($2) \
+          order by (stockx_product_id = $1) desc nulls last, created_at \
+          limit 1",
+    )
+    .bind(stockx_product_id)
+    .bind(styles)
+    .fetch_optional(db)
+    .await
+}
+
+/// Links a catalog product to its StockX product (and names it after StockX's title while its
+/// name is still its SKU).
+pub async fn link_stockx_product(
+    db: impl PgExecutor<'_>,
+    product_id: Uuid,
+    stockx_product_id: &str,
+    title: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update products.products \
+            set stockx_product_id = $2, \
+                name = case when name = sku and $3::text is not null then left($3, 255) \
+                            else name end \
+          where id = $1",
+    )
+    .bind(product_id)
+    .bind(stockx_product_id)
+    .bind(title)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Records StockX variant ids (scope empty) as naming these variants; an id that named
+/// another variant is moved (StockX's size chart decides). How many links are new or moved.
+pub async fn link_stockx_variants(
+    db: impl PgExecutor<'_>,
+    stockx_variant_ids: &[String],
+    variant_ids: &[Uuid],
+) -> Result<u64, sqlx::Error> {
+    sqlx::query(
+        "insert into products.variant_ids (source, scope, external_id, variant_id) \
+         select 'stockx', '', e, v from unnest($1::text[], $2::uuid[]) as u (e, v) \
+         on conflict (source, scope, external_id) do update set variant_id = excluded.variant_id \
+          where products.variant_ids.variant_id <> excluded.variant_id",
+    )
+    .bind(stockx_variant_ids)
+    .bind(variant_ids)
+    .execute(db)
+    .await
+    .map(|r| r.rows_affected())
+}
+
+/// Records GTIN-14s as naming these variants (source `stockx`); a GTIN another source tied to
+/// another variant is moved, unless it was set by hand. How many are new or moved.
+pub async fn link_stockx_gtins(
+    db: impl PgExecutor<'_>,
+    gtins: &[String],
+    variant_ids: &[Uuid],
+) -> Result<u64, sqlx::Error> {
+    sqlx::query(
+        "insert into products.variant_gtins (gtin, variant_id, source) \
+         select distinct on (g) g, v, 'stockx' from unnest($1::text[], $2::uuid[]) as u (g, v) \
+          order by g \
+         on conflict (gtin) do update set variant_id = excluded.variant_id, source = 'stockx' \
+          where products.variant_gtins.variant_id <> excluded.variant_id \
+            and products.variant_gtins.source <> 'manual'",
+    )
+    .bind(gtins)
+    .bind(variant_ids)
+    .execute(db)
+    .await
+    .map(|r| r.rows_affected())
+}
+
+/// The style codes of the products that have pairs in the inventory, in order.
+pub async fn inventory_style_codes(db: impl PgExecutor<'_>) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select distinct upper(coalesce(p.style_code, p.sku)) \
+           from products.products p \
+          where exists (select 1 from products.inventory i where i.product_id = p.id) \
+          order by 1",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The GTINs of retail offers that no variant has yet, in order (each is one GTIN lookup).
+pub async fn offer_gtins_unknown(db: impl PgExecutor<'_>) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select distinct o.gtin from integration.awin_products o \
+          where o.gtin is not null \
+            and not exists (select 1 from products.variant_gtins g where g.gtin = o.gtin) \
+          order by 1",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The brand and category of a catalog product.
+pub async fn product_brand_category(
+    db: impl PgExecutor<'_>,
+    product_id: Uuid,
+) -> Result<(Option<Uuid>, Uuid), sqlx::Error> {
+    sqlx::query_as("select brand_id, category_id from products.products where id = $1")
+        .bind(product_id)
+        .fetch_one(db)
+        .await
+}

@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod imports;
+pub mod matches;
 pub mod openapi;
 pub mod routes;
 pub mod web;

@@ -103,6 +103,14 @@ fn typed(method: &str, path: &str, s: &mut Schemas) -> Typed {
         ("GET", "/api/v1/audit") => t(None, s.of::<r::AuditPage>(), query::<r::AuditQuery>()),
         ("POST", "/api/v1/backups") => t(s.of::<r::BackupBody>(), None, vec![]),
         ("POST", "/api/v1/sizes/normalize") => t(s.of::<r::NormalizeBody>(), None, vec![]),
+        ("GET", "/api/v1/matches") => t(None, None, query::<crate::matches::MatchQuery>()),
+        ("POST", "/api/v1/matches/{id}/accept") => {
+            t(s.of::<crate::matches::AcceptBody>(), None, vec![])
+        }
+        ("GET", "/api/v1/arbitrage") => t(None, None, query::<crate::matches::ArbitrageQuery>()),
+        ("POST", "/api/v1/arbitrage/new") => {
+            t(s.of::<crate::matches::ArbitrageQuery>(), None, vec![])
+        }
         _ => t(None, None, vec![]),
     }
 }

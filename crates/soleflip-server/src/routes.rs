@@ -50,6 +50,12 @@ pub const ACCESS: &[(&str, &str, Access, &str)] = &[
     ("POST", "/api/v1/listings", USER, "List a pair on a platform"),
     ("POST", "/api/v1/listings/{id}/end", USER, "End a listing"),
     ("POST", "/api/v1/sales", USER, "Record a sale with its fee lines and payout"),
+    ("GET", "/api/v1/matches", READ, "Offer-to-variant match decisions, newest first (status=review: the review queue); a page per cursor"),
+    ("POST", "/api/v1/matches/run", USER, "Run the matching cascade over offers without a decision (GTIN, style code + size, else review)"),
+    ("POST", "/api/v1/matches/{id}/accept", USER, "Accept a match or proposal (with the size when it was in question)"),
+    ("POST", "/api/v1/matches/{id}/reject", USER, "Reject a match or proposal; never proposed again"),
+    ("GET", "/api/v1/arbitrage", READ, "Matched in-stock offers against StockX after fees: buy cost, payout, profit and ROI, best first"),
+    ("POST", "/api/v1/arbitrage/new", USER, "Only the opportunities new or changed materially since the last such call (remembered)"),
     ("POST", "/api/v1/imports/{kind}", USER, "Upload a file to import (kind: stockx-sales, alias-sales, purchases, awin, fx; multipart field `file`); 202 with the job"),
     ("GET", "/api/v1/imports/jobs/{id}", USER, "An import job's progress, and its report when done"),
     ("GET", "/api/v1/imports/jobs/{id}/events", USER, "An import job's progress as server-sent events"),
@@ -147,6 +153,32 @@ pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/api/v1/imports/jobs/{id}/events",
             get(crate::imports::events),
         ),
+        (Method::GET, "/api/v1/matches", get(crate::matches::list)),
+        (
+            Method::POST,
+            "/api/v1/matches/run",
+            post(crate::matches::run),
+        ),
+        (
+            Method::POST,
+            "/api/v1/matches/{id}/accept",
+            post(crate::matches::accept),
+        ),
+        (
+            Method::POST,
+            "/api/v1/matches/{id}/reject",
+            post(crate::matches::reject),
+        ),
+        (
+            Method::GET,
+            "/api/v1/arbitrage",
+            get(crate::matches::arbitrage),
+        ),
+        (
+            Method::POST,
+            "/api/v1/arbitrage/new",
+            post(crate::matches::arbitrage_new),
+        ),
         (Method::GET, "/api/v1/users", get(user_list)),
         (Method::POST, "/api/v1/users", post(user_add)),
         (
@@ -203,17 +235,17 @@ impl Caller {
     }
 }
 
-type ApiResult = Result<Response, ApiError>;
+pub(crate) type ApiResult = Result<Response, ApiError>;
 
-fn ok<T: serde::Serialize>(value: T) -> ApiResult {
+pub(crate) fn ok<T: serde::Serialize>(value: T) -> ApiResult {
     Ok(Json(value).into_response())
 }
 
-fn app_err<E: std::error::Error + 'static>(e: E) -> ApiError {
+pub(crate) fn app_err<E: std::error::Error + 'static>(e: E) -> ApiError {
     ApiError::from_app(e)
 }
 
-fn bad(field: &str, text: &str, what: &str) -> ApiError {
+pub(crate) fn bad(field: &str, text: &str, what: &str) -> ApiError {
     ApiError::new(
         Code::InvalidInput,
         format!("{field}: {text:?} is not {what}"),
@@ -221,7 +253,7 @@ fn bad(field: &str, text: &str, what: &str) -> ApiError {
 }
 
 /// Runs a mutation of another area and records it in the audit.
-async fn audited<T, E>(
+pub(crate) async fn audited<T, E>(
     state: &AppState,
     caller: &Caller,
     action: &str,
@@ -425,7 +457,7 @@ async fn inventory_list(
     ok(report)
 }
 
-fn uuid(field: &str, text: &str) -> Result<uuid::Uuid, ApiError> {
+pub(crate) fn uuid(field: &str, text: &str) -> Result<uuid::Uuid, ApiError> {
     text.parse().map_err(|_| bad(field, text, "an id (a UUID)"))
 }
 

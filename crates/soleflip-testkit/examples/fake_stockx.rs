@@ -29,8 +29,17 @@ async fn main() {
         .windows(2)
         .filter_map(|w| w[1].duration_since(w[0]).ok().map(|d| d.as_millis()))
         .collect();
+    let span = match (times.first(), times.last()) {
+        (Some(a), Some(b)) => b.duration_since(*a).map(|d| d.as_secs_f64()).unwrap_or(0.0),
+        _ => 0.0,
+    };
+    let rate = if span > 0.0 {
+        format!("{:.3}", (times.len() - 1) as f64 / span)
+    } else {
+        "n/a".into()
+    };
     eprintln!(
-        "fake StockX: {} API requests, smallest gap {} ms",
+        "fake StockX: {} API requests in {span:.1} s, {rate} requests/s, smallest gap {} ms",
         times.len(),
         gaps.iter().min().map_or("n/a".into(), ToString::to_string)
     );

@@ -74,7 +74,7 @@ struct Faults {
 struct Inner {
     products: Vec<Value>,
     variants: HashMap<String, Vec<Value>>,
-    market: HashMap<String, Vec<Value>>,
+    market: Mutex<HashMap<String, Vec<Value>>>,
     history: Vec<Value>,
     active: Vec<Value>,
     listings: Mutex<Vec<Value>>,
@@ -112,7 +112,7 @@ impl FakeStockx {
         let inner = Arc::new(Inner {
             products: parse("products.json", PRODUCTS),
             variants: parse("variants.json", VARIANTS),
-            market: parse("market-data.json", MARKET),
+            market: Mutex::new(parse("market-data.json", MARKET)),
             history: parse("orders-history.json", HISTORY),
             active: parse("orders-active.json", ACTIVE),
             listings: Mutex::new(parse("listings.json", LISTINGS)),
@@ -196,6 +196,18 @@ impl FakeStockx {
     /// Unknown products get market data for `n` generated variants each.
     pub fn generate_market_data(&self, n: u32) {
         self.inner.generated_variants.store(n, Ordering::SeqCst);
+    }
+
+    /// Sets the lowest ask and highest bid (None: no quote) of a variant of a fixture product.
+    pub fn set_market(&self, product: &str, variant: &str, ask: Option<&str>, bid: Option<&str>) {
+        if let Ok(mut m) = self.inner.market.lock() {
+            for v in m.get_mut(product).into_iter().flatten() {
+                if v["variantId"].as_str() == Some(variant) {
+                    v["lowestAskAmount"] = ask.map_or(Value::Null, |a| json!(a));
+                    v["highestBidAmount"] = bid.map_or(Value::Null, |b| json!(b));
+                }
+            }
+        }
     }
 
     /// Token requests answered so far.
@@ -444,8 +456,9 @@ fn api(inner: &Inner, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u
             .map(|v| axum::Json(v.clone()).into_response())
             .unwrap_or_else(|| error(StatusCode::NOT_FOUND, "Not found")),
         (Method::GET, ["v2", "catalog", "products", id, "market-data"]) => {
-            match inner.market.get(*id) {
-                Some(m) => axum::Json(m.clone()).into_response(),
+            let known = inner.market.lock().ok().and_then(|m| m.get(*id).cloned());
+            match known {
+                Some(m) => axum::Json(m).into_response(),
                 None => {
                     let n = inner.generated_variants.load(Ordering::SeqCst);
                     axum::Json(generated_market(id, n)).into_response()
@@ -453,7 +466,8 @@ fn api(inner: &Inner, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u
             }
         }
         (Method::GET, ["v2", "catalog", "products", id, "variants", vid, "market-data"]) => {
-            let all = inner.market.get(*id).cloned().unwrap_or_else(|| {
+            let known = inner.market.lock().ok().and_then(|m| m.get(*id).cloned());
+            let all = known.unwrap_or_else(|| {
                 generated_market(id, inner.generated_variants.load(Ordering::SeqCst))
             });
             all.into_iter()

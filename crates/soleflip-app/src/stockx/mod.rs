@@ -9,6 +9,7 @@
 //! nothing of them is ever printed, logged or put in a report.
 
 pub mod api;
+pub mod catalog;
 pub mod client;
 pub mod secrets;
 pub mod sync;

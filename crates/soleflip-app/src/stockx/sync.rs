@@ -156,7 +156,7 @@ fn elapsed(t: Instant) -> u64 {
 }
 
 /// Stops on the budget (a clean end with its time), fails on anything else.
-fn stop_or_fail(e: StockxError) -> Result<Stopped, StockxError> {
+pub(crate) fn stop_or_fail(e: StockxError) -> Result<Stopped, StockxError> {
     match e {
         StockxError::BudgetSpent { resumes_at } => Ok(Stopped {
             reason: e.to_string(),
@@ -167,7 +167,7 @@ fn stop_or_fail(e: StockxError) -> Result<Stopped, StockxError> {
 }
 
 /// Where a job starts: the cursor of an interrupted run (resumed), or `fresh` (a new run).
-async fn begin_job(
+pub(crate) async fn begin_job(
     pool: &sqlx::PgPool,
     job: &str,
     fresh: serde_json::Value,
