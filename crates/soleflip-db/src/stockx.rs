@@ -61,27 +61,42 @@ pub enum Reservation {
 }
 
 /// Reserves the next request to `api`: at least `gap_ms` after the one reserved before it (by
-/// any process) and at most `daily` in a 24-hour window. The row is made if missing, then
-/// one statement locks it, reads it and moves it on, so concurrent callers are served one after the other.
+/// any process) and at most `daily` in a 24-hour window. One statement locks the row, reads
+/// it and moves it on (the row is made first if missing), so concurrent callers are served one after the other.
 pub async fn reserve_request(
     conn: &mut sqlx::PgConnection,
     api: &str,
     gap_ms: i64,
     daily: i32,
 ) -> Result<Reservation, sqlx::Error> {
-    sqlx::query(
-        "insert into integration.api_budgets (api) values ($1) on conflict (api) do nothing",
-    )
-    .bind(api)
-    .execute(&mut *conn)
-    .await?;
-    let (granted, at, count, resumes): (bool, DateTime<Utc>, i32, DateTime<Utc>) =
-        sqlx::query_as(include_str!("stockx/reserve.sql"))
+    use sqlx::Connection as _;
+    type Row = (bool, DateTime<Utc>, i32, DateTime<Utc>);
+    let mut tx = conn.begin().await?;
+    // A reservation lost in a crash costs one request of the day at most: not worth waiting
+    // for the disk on every request (the lock still orders every process's reservations).
+    sqlx::query("set local synchronous_commit = off")
+        .execute(&mut *tx)
+        .await?;
+    let reserve = || {
+        sqlx::query_as::<_, Row>(include_str!("stockx/reserve.sql"))
             .bind(api)
             .bind(gap_ms)
             .bind(daily)
-            .fetch_one(&mut *conn)
+    };
+    let row = match reserve().fetch_optional(&mut *tx).await? {
+        Some(r) => r,
+        None => {
+            sqlx::query(
+                "insert into integration.api_budgets (api) values ($1) on conflict (api) do nothing",
+            )
+            .bind(api)
+            .execute(&mut *tx)
             .await?;
+            reserve().fetch_one(&mut *tx).await?
+        }
+    };
+    tx.commit().await?;
+    let (granted, at, count, resumes) = row;
     Ok(if granted {
         Reservation::Granted {
             at,

@@ -26,7 +26,7 @@ use sqlx::types::Decimal;
 use sqlx::Connection as _;
 
 use super::api::{ListingsPage, MarketData, Order, OrdersPage};
-use super::{CallCounts, StockxError, StockxSettings};
+use super::{CallCounts, Client, StockxError, StockxSettings};
 use crate::App;
 
 /// The sync jobs, as `integration.sync_checkpoints` names them.
@@ -143,6 +143,42 @@ const PRODUCTS_PER_STEP: i64 = 100;
 /// Requests in flight at once (with the per-second limit on, they wait for their slots anyway).
 const CONCURRENT_REQUESTS: usize = 8;
 
+/// One step of the prices sync: the known variants of its products and the market data fetched
+/// for them (the products before the first failure, in order).
+struct Step {
+    known: Vec<KnownVariant>,
+    done: Vec<(String, Vec<MarketData>)>,
+}
+
+/// The market data of `products` (up to [`CONCURRENT_REQUESTS`] at once), in order, up to the
+/// first failure, which is returned beside them.
+async fn fetch_market_data(
+    client: &Client,
+    currency: &str,
+    products: &[String],
+) -> (Vec<(String, Vec<MarketData>)>, Option<StockxError>) {
+    let fetched: Vec<Result<Vec<MarketData>, StockxError>> =
+        futures_util::stream::iter(products.iter().map(|p| async move {
+            client
+                .get::<Vec<MarketData>>(
+                    &format!("/v2/catalog/products/{p}/market-data"),
+                    &[("currencyCode", currency.to_owned())],
+                )
+                .await
+        }))
+        .buffered(CONCURRENT_REQUESTS)
+        .collect()
+        .await;
+    let mut done = Vec::new();
+    for (p, r) in products.iter().zip(fetched) {
+        match r {
+            Ok(md) => done.push((p.clone(), md)),
+            Err(e) => return (done, Some(e)),
+        }
+    }
+    (done, None)
+}
+
 fn add(a: &mut UpsertOutcome, b: UpsertOutcome) {
     a.received += b.received;
     a.distinct += b.distinct;
@@ -208,53 +244,41 @@ impl App {
             resumed,
             ..PricesReport::default()
         };
+        // A step is fetched while the step before it is written: the requests and the database
+        // work overlap, and each step still commits its prices with its checkpoint.
+        let mut pending: Option<Step> = None;
         loop {
             let known = sql::list_known_variants(&pool, &after, PRODUCTS_PER_STEP).await?;
+            let products: Vec<String> = {
+                let mut p: Vec<String> =
+                    known.iter().map(|v| v.stockx_product_id.clone()).collect();
+                p.dedup();
+                p
+            };
+            if let Some(last) = products.last() {
+                after.clone_from(last);
+            }
+            let fetch = fetch_market_data(&client, &settings.currency, &products);
+            let write = async {
+                match pending.take() {
+                    Some(step) => self.write_prices(settings, &pool, step, &mut report).await,
+                    None => Ok(()),
+                }
+            };
+            let (fetched, written) = tokio::join!(fetch, write);
+            written?;
             if known.is_empty() {
                 break;
             }
-            let mut by_product: BTreeMap<&str, Vec<&KnownVariant>> = BTreeMap::new();
-            for v in &known {
-                by_product
-                    .entry(v.stockx_product_id.as_str())
-                    .or_default()
-                    .push(v);
-            }
-            let products: Vec<&str> = by_product.keys().copied().collect();
-            let fetched: Vec<Result<Vec<MarketData>, StockxError>> =
-                futures_util::stream::iter(products.iter().map(|p| {
-                    let client = &client;
-                    let currency = settings.currency.clone();
-                    async move {
-                        client
-                            .get::<Vec<MarketData>>(
-                                &format!("/v2/catalog/products/{p}/market-data"),
-                                &[("currencyCode", currency)],
-                            )
-                            .await
-                    }
-                }))
-                .buffered(CONCURRENT_REQUESTS)
-                .collect()
-                .await;
-            // Keep the products fetched before the first failure, in order.
-            let mut done: Vec<(&str, Vec<MarketData>)> = Vec::new();
-            let mut failure = None;
-            for (p, r) in products.iter().zip(fetched) {
-                match r {
-                    Ok(md) => done.push((p, md)),
-                    Err(e) => {
-                        failure = Some(e);
-                        break;
-                    }
-                }
-            }
-            if let Some(last) = done.last().map(|(p, _)| (*p).to_owned()) {
-                self.write_prices(settings, &pool, &by_product, &done, &last, &mut report)
-                    .await?;
-                after = last;
+            let (done, failure) = fetched;
+            if !done.is_empty() {
+                pending = Some(Step { known, done });
             }
             if let Some(e) = failure {
+                if let Some(step) = pending.take() {
+                    self.write_prices(settings, &pool, step, &mut report)
+                        .await?;
+                }
                 report.calls = client.counts();
                 self.keep_rotated_token(settings, &client).await?;
                 report.stopped = Some(stop_or_fail(e)?);
@@ -271,17 +295,24 @@ impl App {
         Ok(report)
     }
 
-    /// Writes the prices of fetched products and moves the checkpoint past `last`, in one
-    /// transaction.
+    /// Writes the prices of a fetched step and moves the checkpoint past its last product, in
+    /// one transaction.
     async fn write_prices(
         &self,
         settings: &StockxSettings,
         pool: &sqlx::PgPool,
-        by_product: &BTreeMap<&str, Vec<&KnownVariant>>,
-        done: &[(&str, Vec<MarketData>)],
-        last: &str,
+        step: Step,
         report: &mut PricesReport,
     ) -> Result<(), StockxError> {
+        let Step { known, done } = step;
+        let mut by_product: BTreeMap<&str, Vec<&KnownVariant>> = BTreeMap::new();
+        for v in &known {
+            by_product
+                .entry(v.stockx_product_id.as_str())
+                .or_default()
+                .push(v);
+        }
+        let last = done.last().map(|(p, _)| p.clone()).unwrap_or_default();
         let now = Utc::now();
         let mut rows = Vec::new();
         let mut unquoted: Vec<String> = Vec::new();
@@ -289,7 +320,11 @@ impl App {
             report.products_fetched += 1;
             let quotes: BTreeMap<&str, &MarketData> =
                 data.iter().map(|m| (m.variant_id.as_str(), m)).collect();
-            for v in by_product.get(product).map(Vec::as_slice).unwrap_or(&[]) {
+            for v in by_product
+                .get(product.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+            {
                 report.variants += 1;
                 let Some(m) = quotes.get(v.stockx_variant_id.as_str()) else {
                     report.variants_missing += 1;
