@@ -43,6 +43,8 @@ select 'stockx', '', p.stockx_product_id || '-' || (s.value::int - 38), v.id
   join products.sizes s on s.id = v.size_id
  where p.sku like 'BN%';
 SQL
+# What autovacuum does within a minute of a load (the catalog sync does it after a large one).
+psql -X -q -v ON_ERROR_STOP=1 "$URL" -c "vacuum analyze products.products, products.variants, products.variant_ids, products.sizes"
 
 start_fake() {  # start_fake NAME: the fake's URL in $FAKE_URL, its pid in $FAKE_PID
     "$EXAMPLES/fake_stockx" 0 "$PER" > "$WORK/$1.url" 2> "$WORK/$1.log" &

@@ -419,3 +419,13 @@ pub async fn product_brand_category(
         .fetch_one(db)
         .await
 }
+
+/// Refreshes the planner's statistics of the variant catalog after a large catalog sync (a step
+/// of the prices sync reads its variants by product; stale statistics of freshly filled tables
+/// make that a scan of every variant).
+pub async fn analyze_variant_tables(db: impl PgExecutor<'_>) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql("analyze products.variants, products.variant_ids, products.variant_gtins")
+        .execute(db)
+        .await
+        .map(|_| ())
+}

@@ -243,6 +243,9 @@ impl App {
             sql::save_checkpoint(&mut *tx, CATALOG_JOB, &done).await?;
             tx.commit().await?;
         }
+        if report.variant_links > 1000 {
+            sql::analyze_variant_tables(&pool).await?;
+        }
         report.complete = true;
         report.calls = client.counts();
         report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(0);
