@@ -69,33 +69,25 @@ pub async fn reserve_request(
     gap_ms: i64,
     daily: i32,
 ) -> Result<Reservation, sqlx::Error> {
-    use sqlx::Connection as _;
     type Row = (bool, DateTime<Utc>, i32, DateTime<Utc>);
-    let mut tx = conn.begin().await?;
-    // A reservation lost in a crash costs one request of the day at most: not worth waiting
-    // for the disk on every request (the lock still orders every process's reservations).
-    sqlx::query("set local synchronous_commit = off")
-        .execute(&mut *tx)
-        .await?;
     let reserve = || {
         sqlx::query_as::<_, Row>(include_str!("stockx/reserve.sql"))
             .bind(api)
             .bind(gap_ms)
             .bind(daily)
     };
-    let row = match reserve().fetch_optional(&mut *tx).await? {
+    let row = match reserve().fetch_optional(&mut *conn).await? {
         Some(r) => r,
         None => {
             sqlx::query(
                 "insert into integration.api_budgets (api) values ($1) on conflict (api) do nothing",
             )
             .bind(api)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
-            reserve().fetch_one(&mut *tx).await?
+            reserve().fetch_one(&mut *conn).await?
         }
     };
-    tx.commit().await?;
     let (granted, at, count, resumes) = row;
     Ok(if granted {
         Reservation::Granted {
