@@ -45,7 +45,7 @@ insert into integration.awin_products
     (merchant_product_id, merchant_id, merchant_name, product_name, search_price, delivery_cost,
      currency, in_stock, size, last_seen_at)
 select lpad(i::text, 8, '0'), 1 + i % 5, 'Bench Shop ' || (1 + i % 5), 'Bench Sneaker offer ' || i,
-       (60 + (i * 7919) % 400) + 0.99, case when i % 2 = 0 then 4.95 else 0 end,
+       (60 + (i::bigint * 7919) % 400) + 0.99, case when i % 2 = 0 then 4.95 else 0 end,
        case when i % 10 = 0 then 'GBP' else 'EUR' end, i % 7 <> 0, 'EU 42.5', now() - interval '1 day'
   from generate_series(1, $OFFERS) i;
 insert into integration.offer_matches (offer_id, variant_id, status, method)

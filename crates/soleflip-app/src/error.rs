@@ -129,8 +129,11 @@ impl Coded for crate::prices::PricesError {
     fn code(&self) -> Code {
         use crate::prices::PricesError as E;
         match self {
-            E::UnknownCurrency(_) | E::Size { .. } | E::UnknownSource(_) => Code::InvalidInput,
-            E::HalfArchived { .. } | E::NotMigrated { .. } => Code::Conflict,
+            E::UnknownCurrency(_)
+            | E::Size { .. }
+            | E::UnknownSource(_)
+            | E::BadDuration { .. } => Code::InvalidInput,
+            E::HalfArchived { .. } | E::NotMigrated { .. } | E::Busy(_) => Code::Conflict,
             E::NoProduct(_) => Code::NotFound,
             E::Unexpected(e) => code_of(e.as_ref()),
         }

@@ -12,8 +12,9 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 use soleflip_db::ledger::{
-    self as sql, EventContext, EventRow, ListingRow, NewFeeLine, NewOrder, NewPair, NewPurchase,
-    NewPurchaseLine, NewSize, PairFilter, PairRow, PnlRow, StockRow,
+    self as sql, EventContext, EventRow, FeeLineRow, KeyValue, ListingRow, NewFeeLine, NewOrder,
+    NewPair, NewPurchase, NewPurchaseLine, NewSize, PairColumn, PairFilter, PairKey, PairOrder,
+    PairRow, PnlRow, SaleRow, StockRow,
 };
 use soleflip_domain::fees::{self, FeeKind, Quote};
 use soleflip_domain::lifecycle::{check_transition, InventoryState, TransitionError};
@@ -325,10 +326,203 @@ const PAIRS_CURSOR: &str = "pairs";
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InventoryList {
     pub pairs: Vec<PairRow>,
-    /// True when more pairs matched than the limit.
+    /// True when more pairs matched than the limit (a next page follows).
     pub truncated: bool,
-    /// When truncated: the cursor of the next page (passed back, it gives the pairs after this page).
+    /// When truncated: the cursor of the next page (passed back as `cursor`, it gives the pairs
+    /// after this page).
     pub next_cursor: Option<String>,
+    /// On a page after the first: the cursor of the previous page (passed back as `before`).
+    pub prev_cursor: Option<String>,
+}
+
+/// What the inventory list is asked for; blank texts ask for nothing.
+#[derive(Debug, Clone, Default)]
+pub struct InventoryAsk {
+    /// A state label, `in_stock` or `unknown`.
+    pub state: Option<String>,
+    pub sku: Option<String>,
+    /// A brand's name, any case.
+    pub brand: Option<String>,
+    /// `US 10` (that chart), or `10` (the value on any chart).
+    pub size: Option<String>,
+    /// At least this many whole days in the books.
+    pub older_than_days: Option<u32>,
+    /// `0-30`, `31-60`, `61-90` or `90+` days in the books (the stock report's bands).
+    pub age_band: Option<String>,
+    /// `age`, `price`, `sku` or `brand`, with a leading `-` for descending; default `-age`
+    /// (oldest first).
+    pub sort: Option<String>,
+    pub limit: u32,
+    /// The `next_cursor` of the previous page.
+    pub after: Option<String>,
+    /// The `prev_cursor` of the next page.
+    pub before: Option<String>,
+}
+
+/// The choices of the inventory filters: the brands and sizes of the pairs in the books.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct InventoryFacets {
+    pub brands: Vec<String>,
+    pub sizes: Vec<String>,
+}
+
+/// The age bands of the stock report and the inventory filter: label, first and last day.
+pub const AGE_BANDS: &[(&str, i32, Option<i32>)] = &[
+    ("0-30", 0, Some(30)),
+    ("31-60", 31, Some(60)),
+    ("61-90", 61, Some(90)),
+    ("90+", 91, None),
+];
+
+fn age_band(label: &str) -> Result<(i32, Option<i32>), LedgerError> {
+    AGE_BANDS
+        .iter()
+        .find(|(l, _, _)| *l == label)
+        .map(|(_, from, to)| (*from, *to))
+        .ok_or_else(|| {
+            invalid(format!(
+                "age_band: `{label}` is not an age band (expected 0-30, 31-60, 61-90 or 90+)"
+            ))
+        })
+}
+
+/// What the inventory list is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    /// Days in the books.
+    Age,
+    /// Purchase price (cost basis).
+    Price,
+    Sku,
+    Brand,
+}
+
+/// The inventory list's sort: a key and a direction. Pairs without the key's value (cost
+/// unknown, no brand) come last either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InventorySort {
+    pub key: SortKey,
+    pub desc: bool,
+}
+
+impl Default for InventorySort {
+    /// Oldest first.
+    fn default() -> Self {
+        Self {
+            key: SortKey::Age,
+            desc: true,
+        }
+    }
+}
+
+impl InventorySort {
+    /// Every sort, as [`InventorySort::label`] writes it.
+    pub const LABELS: &[&str] = &[
+        "-age", "age", "price", "-price", "sku", "-sku", "brand", "-brand",
+    ];
+
+    /// `age`, `price`, `sku` or `brand`, with a leading `-` for descending.
+    pub fn parse(text: &str) -> Result<Self, LedgerError> {
+        let text = text.trim();
+        let (desc, name) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.strip_prefix('+').unwrap_or(text)),
+        };
+        let key = match name {
+            "age" => SortKey::Age,
+            "price" => SortKey::Price,
+            "sku" => SortKey::Sku,
+            "brand" => SortKey::Brand,
+            _ => {
+                return Err(invalid(format!(
+                    "sort: `{text}` is not a sort (expected age, price, sku or brand, with a \
+                     leading - for descending)"
+                )))
+            }
+        };
+        Ok(Self { key, desc })
+    }
+
+    pub fn label(self) -> String {
+        let name = match self.key {
+            SortKey::Age => "age",
+            SortKey::Price => "price",
+            SortKey::Sku => "sku",
+            SortKey::Brand => "brand",
+        };
+        format!("{}{name}", if self.desc { "-" } else { "" })
+    }
+
+    /// The database's order: the oldest pair has the greatest age and entered first.
+    fn order(self) -> PairOrder {
+        let (by, desc) = match self.key {
+            SortKey::Age => (PairColumn::Entered, !self.desc),
+            SortKey::Price => (PairColumn::Cost, self.desc),
+            SortKey::Sku => (PairColumn::Sku, self.desc),
+            SortKey::Brand => (PairColumn::Brand, self.desc),
+        };
+        PairOrder { by, desc }
+    }
+}
+
+/// A page cursor of the inventory list: the sort, then the key of a pair in it.
+fn encode_pair_cursor(sort: InventorySort, pair: &PairRow) -> String {
+    let key = sort.order().by.key_of(pair);
+    let value = match &key.value {
+        KeyValue::At(at) => at.timestamp_micros().to_string(),
+        KeyValue::Amount(a) => a.map(|a| a.to_string()).unwrap_or_default(),
+        // `=` before a value tells an empty one from none.
+        KeyValue::Text(t) => t.as_ref().map(|t| format!("={t}")).unwrap_or_default(),
+    };
+    crate::cursor::encode(
+        PAIRS_CURSOR,
+        &[&sort.label(), &value, &key.id.simple().to_string()],
+    )
+}
+
+fn decode_pair_cursor(sort: InventorySort, cursor: &str) -> Result<PairKey, LedgerError> {
+    let bad = |e: crate::cursor::BadCursor| LedgerError::Invalid(e.to_string());
+    let parts = match crate::cursor::decode(PAIRS_CURSOR, cursor, 3) {
+        Ok(parts) => parts,
+        // A cursor of the list before it could be sorted: oldest first.
+        Err(e) => {
+            return match crate::cursor::decode_at_id(PAIRS_CURSOR, cursor) {
+                Ok((at, id)) if sort == InventorySort::default() => Ok(PairKey {
+                    value: KeyValue::At(at),
+                    id,
+                }),
+                _ => Err(bad(e)),
+            };
+        }
+    };
+    if parts[0] != sort.label() {
+        return Err(invalid(format!(
+            "cursor: a cursor of the list sorted by {}, not {} (start again from the first page)",
+            parts[0],
+            sort.label()
+        )));
+    }
+    let no = crate::cursor::BadCursor;
+    let id = parts[2].parse().map_err(|_| bad(no.clone()))?;
+    let v = parts[1].as_str();
+    let value = match sort.order().by {
+        PairColumn::Entered => KeyValue::At(
+            v.parse::<i64>()
+                .ok()
+                .and_then(DateTime::from_timestamp_micros)
+                .ok_or_else(|| bad(no.clone()))?,
+        ),
+        PairColumn::Cost if v.is_empty() => KeyValue::Amount(None),
+        PairColumn::Cost => {
+            KeyValue::Amount(Some(Decimal::from_str(v).map_err(|_| bad(no.clone()))?))
+        }
+        PairColumn::Sku | PairColumn::Brand => match v.strip_prefix('=') {
+            Some(t) => KeyValue::Text(Some(t.to_owned())),
+            None if v.is_empty() => KeyValue::Text(None),
+            None => return Err(bad(no)),
+        },
+    };
+    Ok(PairKey { value, id })
 }
 
 /// `inventory show`.
@@ -340,6 +534,19 @@ pub struct PairReport {
     pub allowed_next: Vec<InventoryState>,
     pub events: Vec<EventRow>,
     pub listings: Vec<ListingRow>,
+    /// Its latest sale that is not cancelled, if it was sold.
+    pub sale: Option<PairSale>,
+}
+
+/// The sale of a pair: the order, its fee lines and the profit against the pair's cost.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PairSale {
+    #[serde(flatten)]
+    pub order: SaleRow,
+    pub fees: Vec<FeeLineRow>,
+    /// Payout less the pair's cost; None when the cost is unknown (a pair an import created
+    /// without a purchase), in another currency than the sale, or the payout is unknown.
+    pub profit: Option<Decimal>,
 }
 
 /// `inventory move`.
@@ -533,8 +740,14 @@ impl App {
         older_than_days: Option<u32>,
         limit: u32,
     ) -> Result<InventoryList, LedgerError> {
-        self.inventory_page(state, sku, older_than_days, limit, None)
-            .await
+        self.inventory_search(&InventoryAsk {
+            state: state.map(str::to_owned),
+            sku: sku.map(str::to_owned),
+            older_than_days,
+            limit,
+            ..InventoryAsk::default()
+        })
+        .await
     }
 
     /// [`App::inventory_list`], one page: the pairs after `after` (the `next_cursor` of the
@@ -549,15 +762,45 @@ impl App {
         limit: u32,
         after: Option<&str>,
     ) -> Result<InventoryList, LedgerError> {
-        let after = after
-            .map(|c| crate::cursor::decode_at_id(PAIRS_CURSOR, c))
-            .transpose()
-            .map_err(|e| LedgerError::Invalid(e.to_string()))?;
-        let state = match state.map(str::trim) {
+        self.inventory_search(&InventoryAsk {
+            state: state.map(str::to_owned),
+            sku: sku.map(str::to_owned),
+            older_than_days,
+            limit,
+            after: after.map(str::to_owned),
+            ..InventoryAsk::default()
+        })
+        .await
+    }
+
+    /// One page of the inventory list as `ask` filters and sorts it (blank texts ask for
+    /// nothing). Keyset pagination in any sort: the cursors name the sort and the last (or
+    /// first) pair of a page, so pairs added meanwhile neither repeat nor shift the pages.
+    #[tracing::instrument(skip(self))]
+    pub async fn inventory_search(&self, ask: &InventoryAsk) -> Result<InventoryList, LedgerError> {
+        let text = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let sort = match text(&ask.sort) {
+            None => InventorySort::default(),
+            Some(s) => InventorySort::parse(&s)?,
+        };
+        let (after, backward) = match (text(&ask.after), text(&ask.before)) {
+            (Some(_), Some(_)) => {
+                return Err(invalid("cursor: give either after or before, not both"));
+            }
+            (Some(c), None) => (Some(decode_pair_cursor(sort, &c)?), false),
+            (None, Some(c)) => (Some(decode_pair_cursor(sort, &c)?), true),
+            (None, None) => (None, false),
+        };
+        let state = match text(&ask.state) {
             None => None,
-            Some(s @ ("unknown" | "in_stock")) => Some(s.to_owned()),
+            Some(s) if matches!(s.as_str(), "unknown" | "in_stock") => Some(s),
             Some(s) => Some(
-                parse_state("status", s)
+                parse_state("status", &s)
                     .map_err(|_| {
                         LedgerError::Invalid(format!(
                             "status: `{s}` is not a state (expected one of incoming, available, \
@@ -569,32 +812,61 @@ impl App {
                     .to_owned(),
             ),
         };
-        let older = older_than_days
-            .map(|d| i32::try_from(d).map_err(|_| invalid("older-than: too many days")))
-            .transpose()?;
+        let days = |d: u32| i32::try_from(d).map_err(|_| invalid("older-than: too many days"));
+        let mut older = ask.older_than_days.map(days).transpose()?;
+        let mut at_most = None;
+        if let Some(band) = text(&ask.age_band) {
+            let (from, to) = age_band(&band)?;
+            older = Some(older.map_or(from, |o| o.max(from)));
+            at_most = to;
+        }
+        let limit = ask.limit.max(1);
         let pool = self.pool().await?;
         let mut pairs = sql::pairs(
             pool,
             &PairFilter {
                 id: None,
                 state,
-                sku: sku.map(|s| s.trim().to_owned()),
+                sku: text(&ask.sku),
+                brand: text(&ask.brand),
+                size: text(&ask.size),
                 older_than_days: older,
+                at_most_days: at_most,
+                order: sort.order(),
                 limit: i64::from(limit) + 1,
-                after,
+                after: after.clone(),
+                backward,
             },
         )
         .await?;
-        let truncated = pairs.len() > limit as usize;
+        let more = pairs.len() > limit as usize;
         pairs.truncate(limit as usize);
-        let next_cursor = pairs
-            .last()
-            .filter(|_| truncated)
-            .map(|p| crate::cursor::encode_at_id(PAIRS_CURSOR, p.entered, p.id));
+        let cursor = |p: &PairRow| encode_pair_cursor(sort, p);
+        let (truncated, prev_cursor) = if backward {
+            pairs.reverse();
+            // Read backward from a page: that page follows this one.
+            (true, pairs.first().filter(|_| more).map(cursor))
+        } else {
+            (more, pairs.first().filter(|_| after.is_some()).map(cursor))
+        };
+        let next_cursor = pairs.last().filter(|_| truncated).map(cursor);
         Ok(InventoryList {
             pairs,
             truncated,
             next_cursor,
+            prev_cursor,
+        })
+    }
+
+    /// The brands and sizes of the pairs in the books: the choices of the inventory filters.
+    #[tracing::instrument(skip(self))]
+    pub async fn inventory_facets(&self) -> Result<InventoryFacets, LedgerError> {
+        let pool = self.pool().await?;
+        // Two connections at once: the page that shows them waits for the slower only.
+        let (brands, sizes) = tokio::join!(sql::pair_brands(pool), sql::pair_sizes(pool));
+        Ok(InventoryFacets {
+            brands: brands?,
+            sizes: sizes?,
         })
     }
 
@@ -617,10 +889,28 @@ impl App {
             Some(Ok(s)) => soleflip_domain::lifecycle::allowed_next(s),
             _ => InventoryState::ALL.to_vec(),
         };
+        let sale = match sql::sale_of(pool, id).await? {
+            None => None,
+            Some(order) => {
+                let fees = sql::fee_lines_of(pool, order.order_id).await?;
+                let profit = match (order.payout, pair.cost) {
+                    (Some(payout), Some(cost)) if pair.currency == order.currency => {
+                        Some(payout - cost)
+                    }
+                    _ => None,
+                };
+                Some(PairSale {
+                    order,
+                    fees,
+                    profit,
+                })
+            }
+        };
         Ok(PairReport {
             events: sql::events(pool, id).await?,
             listings: sql::listings_of(pool, id).await?,
             allowed_next,
+            sale,
             pair,
         })
     }

@@ -169,7 +169,12 @@ impl App {
                 // reported with the server's name rather than as a pool time-out later.
                 drop(target.connect().await?);
                 Ok::<_, db::DbError>(
+                    // No ping before each acquire: it is one more round trip per use case (two
+                    // per API request, with the token check), and a connection the server
+                    // dropped fails its statement, is closed by the pool, and the request
+                    // answers 503 as when the server is down (tests/api.rs outage test).
                     PgPoolOptions::new()
+                        .test_before_acquire(false)
                         .max_connections(self.pool_size)
                         .acquire_timeout(soleflip_db::target::CONNECT_TIMEOUT)
                         .connect_lazy_with(target.connect_options()),

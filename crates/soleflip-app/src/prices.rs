@@ -1,5 +1,6 @@
 //! Prices: moving the two legacy price tables into `integration.price_sources` once and for all
-//! ([`migrate_legacy`]), and the latest price per size and source of a product ([`latest`]).
+//! ([`migrate_legacy`]), the latest price per size and source of a product ([`latest`]), and
+//! dropping old price history a month partition at a time ([`prune`]).
 //!
 //! The migration is one transaction: it reads the legacy sizes, stages and writes set-based
 //! (`soleflip_db::integration::legacy`), validates what it wrote against the legacy rows, and
@@ -22,6 +23,8 @@ use sqlx::Connection;
 
 pub use soleflip_db::integration::legacy::Fault;
 
+pub mod prune;
+
 /// What a caller of the price use cases must be able to tell apart.
 #[derive(Debug, thiserror::Error)]
 pub enum PricesError {
@@ -33,8 +36,8 @@ pub enum PricesError {
     )]
     HalfArchived { present: String, missing: String },
     #[error(
-        "the database is at migration {at}, and prices need migration {needed} (unified_prices): \
-         run `soleflip db migrate` first"
+        "the database is at migration {at}, and this needs migration {needed}: run `soleflip db \
+         migrate` first"
     )]
     NotMigrated { at: i64, needed: i64 },
     #[error("no product has SKU {0:?}")]
@@ -43,6 +46,10 @@ pub enum PricesError {
     Size { size: String, reason: String },
     #[error("source {0:?}: unknown source (known: {known})", known = SourceType::labels())]
     UnknownSource(String),
+    #[error("--older-than {text:?}: not a duration ({why}); write e.g. 90d, 6w, 18months or 2y")]
+    BadDuration { text: String, why: String },
+    #[error("{0}")]
+    Busy(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -277,15 +284,17 @@ pub async fn migrate_legacy(
 const NEEDED_MIGRATION: i64 = 4;
 
 async fn require_migration(conn: &mut PgConnection) -> Result<(), PricesError> {
+    require_migration_at(conn, NEEDED_MIGRATION).await
+}
+
+/// Refuses a database before migration `needed`.
+async fn require_migration_at(conn: &mut PgConnection, needed: i64) -> Result<(), PricesError> {
     let at = soleflip_db::migrate::current_version(conn)
         .await
         .context("reading the migration state")?
         .map_or(0, |(v, _)| v);
-    if at < NEEDED_MIGRATION {
-        return Err(PricesError::NotMigrated {
-            at,
-            needed: NEEDED_MIGRATION,
-        });
+    if at < needed {
+        return Err(PricesError::NotMigrated { at, needed });
     }
     Ok(())
 }

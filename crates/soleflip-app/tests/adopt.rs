@@ -20,12 +20,14 @@ async fn adopt(db: &TestDb, force: bool) -> Result<Vec<Drift>, AdoptError> {
 use sqlx::postgres::PgConnection;
 
 /// Every row of every SoleFlip table as one JSON text per table (jsonb, so json and jsonb
-/// columns compare by value), sorted.
+/// columns compare by value), sorted. A partitioned table is read through its parent (its
+/// partitions are where the rows are, not tables of their own).
 async fn all_rows(conn: &mut PgConnection, except: &[(&str, &[&str])]) -> Vec<(String, String)> {
     let tables: Vec<String> = sqlx::query_scalar(
         "select n.nspname || '.' || c.relname from pg_class c \
          join pg_namespace n on n.oid = c.relnamespace \
-         where c.relkind = 'r' and n.nspname not in ('public', 'pg_catalog', 'information_schema') \
+         where c.relkind in ('r', 'p') and not c.relispartition \
+           and n.nspname not in ('public', 'pg_catalog', 'information_schema') \
            and n.nspname !~ '^pg_' order by 1",
     )
     .fetch_all(&mut *conn)

@@ -185,6 +185,49 @@ async fn a_session_idle_past_its_timeout_or_past_its_expiry_is_refused() {
 }
 
 #[tokio::test]
+async fn a_session_is_marked_seen_at_most_once_a_minute() {
+    let (app, db, _home) = app().await;
+    app.user_add(&Actor::cli(), "sam", Role::User, Some(PW))
+        .await
+        .unwrap();
+    let s = app.login("sam", PW, "10.0.0.6").await.unwrap();
+    let mut conn = db.connect().await;
+    let hash = soleflip_app::auth::secret_hash(&s.token);
+    let set_seen =
+        "update auth.sessions set last_seen_at = now() - $2::interval where token_hash = $1";
+    let since_seen = "select extract(epoch from now() - last_seen_at)::float8 from auth.sessions \
+                      where token_hash = $1";
+
+    sqlx::query(set_seen)
+        .bind(&hash)
+        .bind("30 seconds")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    app.session_principal(&s.token).await.unwrap();
+    let after_recent: f64 = sqlx::query_scalar(since_seen)
+        .bind(&hash)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query(set_seen)
+        .bind(&hash)
+        .bind("2 minutes")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    app.session_principal(&s.token).await.unwrap();
+    let after_old: f64 = sqlx::query_scalar(since_seen)
+        .bind(&hash)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+
+    assert!((29.0..40.0).contains(&after_recent), "{after_recent}");
+    assert!(after_old < 5.0, "{after_old}");
+}
+
+#[tokio::test]
 async fn failures_from_one_address_over_many_names_are_limited_per_address() {
     let (app, _db, _home) = app().await;
     app.user_add(&Actor::cli(), "fay", Role::User, Some(PW))

@@ -110,7 +110,15 @@ async fn a_backup_writes_a_dump_and_a_manifest_of_checksum_versions_and_row_coun
     )
     .await;
     assert_eq!(m.tables.len() as i64, tables);
-    assert!(m.tables.values().all(|&n| n >= 1), "every table was filled");
+    // (A partitioned table's rows are in its partitions; its default partition stays empty
+    // while every row has its month's partition.)
+    let empty: Vec<&String> = m
+        .tables
+        .iter()
+        .filter(|(t, n)| **n == 0 && t.as_str() != "integration.price_history_default")
+        .map(|(t, _)| t)
+        .collect();
+    assert!(empty.is_empty(), "every table was filled: {empty:?}");
     assert_eq!(
         m.tables["core.brands"],
         count(&db, "select count(*) from core.brands").await

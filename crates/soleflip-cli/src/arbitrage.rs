@@ -18,6 +18,7 @@ pub enum MatchCommand {
     /// Run the cascade over every offer without a decision: GTIN, then style code + size,
     /// else the review queue
     Run {
+        /// Output: text for people, json for scripts
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -32,6 +33,7 @@ pub enum MatchCommand {
         /// The next_cursor of the previous page
         #[arg(long)]
         cursor: Option<String>,
+        /// Output: text for people, json for scripts
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -42,6 +44,7 @@ pub enum MatchCommand {
         /// The size, as a label on the product's brand chart (`US 9`, `EU 42.5`)
         #[arg(long)]
         size: Option<String>,
+        /// Output: text for people, json for scripts
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -49,6 +52,7 @@ pub enum MatchCommand {
     Reject {
         /// The match id (from `match list`)
         id: Uuid,
+        /// Output: text for people, json for scripts
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -86,6 +90,7 @@ pub struct ArbitrageArgs {
     /// At most this many (1-10000)
     #[arg(long, default_value_t = 50)]
     pub limit: i64,
+    /// Output: text for people, json for scripts
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }

@@ -64,7 +64,7 @@ pub enum Command {
     /// Shoe and apparel sizes: parse (and convert), normalize the size table
     #[command(subcommand)]
     Sizes(SizesCommand),
-    /// Prices: migrate-legacy (into price_sources), latest
+    /// Prices: migrate-legacy (into price_sources), latest, prune (old history, by month)
     #[command(subcommand)]
     Prices(crate::prices::PricesCommand),
     /// Purchases: add (an invoice line; one inventory row per pair)

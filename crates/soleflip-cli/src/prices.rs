@@ -1,5 +1,5 @@
-//! `soleflip prices`: move the legacy price tables into `integration.price_sources`, and show
-//! the latest price per size and source of a product.
+//! `soleflip prices`: move the legacy price tables into `integration.price_sources`, show
+//! the latest price per size and source of a product, and drop old price history by month.
 //!
 //! Exit codes of `migrate-legacy`: 0 committed (or a clean dry run, or nothing to do); 1 a
 //! failure, or `--strict` with rejected rows (rolled back); 2 the validation found a mismatch
@@ -8,6 +8,7 @@
 use std::fmt::Write as _;
 
 use clap::{Args, Subcommand};
+use soleflip_app::prices::prune::{Age, PruneOptions, PruneReport};
 use soleflip_app::prices::{money, LatestReport, MigrateOptions, MigrateReport, MigrateStatus};
 use soleflip_app::App;
 
@@ -23,6 +24,23 @@ pub enum PricesCommand {
     MigrateLegacy(MigrateLegacyArgs),
     /// The latest in-stock price per size and source of a product
     Latest(LatestArgs),
+    /// Drop the price history older than an age, whole months at a time (a month that ends on
+    /// or before now minus the age, UTC): report the months dropped, their rows, and the months
+    /// that stay
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// The age: a whole number and a unit, e.g. 90d, 6w, 18months, 2y
+    #[arg(long, value_name = "DURATION")]
+    pub older_than: String,
+    /// Report what would be dropped, then roll back: nothing changes
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Output: text for people, json for scripts
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -85,6 +103,15 @@ pub async fn run(cmd: PricesCommand, app: &App) -> anyhow::Result<Outcome> {
                     report.rejects.len()
                 ),
             }
+        }
+        PricesCommand::Prune(args) => {
+            let opts = PruneOptions {
+                older_than: Age::parse(&args.older_than)?,
+                dry_run: args.dry_run,
+            };
+            let report = app.prune_prices(&opts).await?;
+            show(&report, args.format, prune_text);
+            Ok(Outcome::Ok)
         }
         PricesCommand::Latest(args) => {
             let report = app
@@ -231,6 +258,64 @@ fn latest_text(r: &LatestReport) -> String {
                 .map_or_else(|| "-".to_string(), |q| q.to_string()),
             p.last_updated.as_deref().unwrap_or("-"),
             p.source_name.as_deref().unwrap_or("")
+        );
+    }
+    s
+}
+
+fn prune_text(r: &PruneReport) -> String {
+    let mut s = String::new();
+    let verb = if r.dry_run {
+        "dry run, nothing was changed: would drop"
+    } else {
+        "dropped"
+    };
+    let _ = writeln!(
+        s,
+        "prices prune --older-than {} (cutoff {}): {verb} {} month(s), {} row(s) ({} ms)",
+        r.older_than,
+        r.cutoff,
+        r.dropped.len(),
+        r.rows_removed,
+        r.elapsed_ms
+    );
+    for m in &r.dropped {
+        let _ = writeln!(
+            s,
+            "  {}  {:>12} rows  {}",
+            m.month,
+            m.rows.unwrap_or_default(),
+            m.partition
+        );
+    }
+    if r.months_split_from_default > 0 {
+        let _ = writeln!(
+            s,
+            "{} month partition(s) made first from rows of the default partition",
+            r.months_split_from_default
+        );
+    }
+    match (r.kept.first(), r.kept.last()) {
+        (Some(first), Some(last)) => {
+            let estimate: Option<i64> = r.kept.iter().map(|m| m.rows).sum();
+            let _ = writeln!(
+                s,
+                "kept: {} month(s), {} to {}{}",
+                r.kept.len(),
+                first.month,
+                last.month,
+                estimate.map_or_else(String::new, |n| format!(", about {n} row(s)"))
+            );
+        }
+        _ => {
+            let _ = writeln!(s, "kept: no month");
+        }
+    }
+    if r.default_rows > 0 {
+        let _ = writeln!(
+            s,
+            "{} row(s) without a month (infinite times) stay in the default partition",
+            r.default_rows
         );
     }
     s

@@ -212,22 +212,17 @@ pub struct PrincipalRow {
 }
 
 /// The user of a live session (not revoked, not expired, seen within the idle timeout, user
-/// active), marking it seen now.
+/// active), marking it seen (at most once a minute).
 pub async fn session_principal(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
     idle_secs: i64,
 ) -> Result<Option<PrincipalRow>, sqlx::Error> {
-    sqlx::query_as(
-        "update auth.sessions s set last_seen_at = now() from auth.users u \
-         where s.token_hash = $1 and u.id = s.user_id and u.is_active and s.revoked_at is null \
-           and s.expires_at > now() and s.last_seen_at > now() - make_interval(secs => $2) \
-         returning u.id as user_id, u.username, u.role::text as role",
-    )
-    .bind(token_hash)
-    .bind(idle_secs as f64)
-    .fetch_optional(db)
-    .await
+    sqlx::query_as(include_str!("auth/session_principal.sql"))
+        .bind(token_hash)
+        .bind(idle_secs as f64)
+        .fetch_optional(db)
+        .await
 }
 
 pub async fn revoke_session(

@@ -160,8 +160,12 @@ pub async fn begin_stage(
 pub async fn dedupe_stage(conn: &mut PgConnection) -> Result<Vec<(i64, i64)>, sqlx::Error> {
     // The sorts and hashes of a million staged rows fit in memory (the default 4 MB spills
     // them to disk). For the caller's transaction only.
-    conn.execute("set local work_mem = '256MB'; analyze awin_stage")
-        .await?;
+    // Statistics of the key only: the plans join and group on it, and analyzing the 90 text
+    // columns of a wide feed cost more than the check itself (0.4 s of a 200,000-row import).
+    conn.execute(
+        "set local work_mem = '256MB'; analyze awin_stage (merchant_id, merchant_product_id)",
+    )
+    .await?;
     let repeated: bool = sqlx::query_scalar(
         "select exists (select 1 from awin_stage \
                         group by merchant_id, merchant_product_id having count(*) > 1)",

@@ -30,6 +30,7 @@ cross join lateral (
 where a.attnum > 0
   and not a.attisdropped
   and c.relkind in ('r', 'p', 'v', 'm')
+  and not c.relispartition
   and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
   and not exists (select 1 from pg_depend d
                   where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')

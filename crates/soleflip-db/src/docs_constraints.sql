@@ -24,6 +24,7 @@ left join pg_class fc on fc.oid = co.confrelid
 left join pg_namespace fn on fn.oid = fc.relnamespace
 where co.contype in ('p', 'u', 'c', 'x', 'f')
   and c.relkind in ('r', 'p')
+  and not c.relispartition
   and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
   and not exists (select 1 from pg_depend d
                   where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')

@@ -38,6 +38,7 @@ cross join lateral (
                             and l.pid <> pg_backend_pid()) as locked
 ) lk
 where c.relkind in ('r', 'p', 'm')
+  and not c.relispartition
   and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
   and not exists (select 1 from pg_depend d
                   where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')

@@ -10,6 +10,7 @@ select n.nspname::text as "schema!", c.relname::text as "relation!", t.tgname::t
 from pg_trigger t join pg_class c on c.oid = t.tgrelid
 join pg_namespace n on n.oid = c.relnamespace
 where not t.tgisinternal
+  and not c.relispartition
   and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
   and not exists (select 1 from pg_depend d
                   where d.classid = 'pg_class'::regclass and d.objid = c.oid

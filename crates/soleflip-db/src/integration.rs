@@ -2,9 +2,11 @@
 //! `price_history`, its superseded observations. Here are the upsert path every importer writes
 //! through (COPY into a staging table, then one `INSERT ... ON CONFLICT` per partial unique
 //! index), the latest prices, the one lookup from a size string to a `products.sizes` row, and
-//! ([`legacy`]) the statements that move the two legacy price tables into `price_sources`.
+//! ([`legacy`]) the statements that move the two legacy price tables into `price_sources`, and
+//! ([`history`]) the month partitions of `price_history`.
 //! The SQL is in `integration/*.sql`.
 
+pub mod history;
 pub mod legacy;
 
 use std::fmt::Write as _;

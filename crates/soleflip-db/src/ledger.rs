@@ -271,19 +271,90 @@ pub struct PairFilter {
     /// A state label, or `unknown`.
     pub state: Option<String>,
     pub sku: Option<String>,
+    /// A brand's name, any case.
+    pub brand: Option<String>,
+    /// A size as the list shows it (`US 10`, region in any case), or a bare value (`10`) on
+    /// any chart.
+    pub size: Option<String>,
+    /// Only pairs at least this many whole days in the books.
     pub older_than_days: Option<i32>,
+    /// Only pairs at most this many whole days in the books.
+    pub at_most_days: Option<i32>,
+    pub order: PairOrder,
     pub limit: i64,
-    /// Keyset cursor: only the pairs after this (entered, id) in the list's order.
-    pub after: Option<(
-        sqlx::types::chrono::DateTime<sqlx::types::chrono::Utc>,
-        Uuid,
-    )>,
+    /// Keyset cursor: only the pairs after this key in the list's order.
+    pub after: Option<PairKey>,
+    /// Read the list backward: the pairs before `after`, the nearest first (a previous page).
+    pub backward: bool,
+}
+
+/// What the inventory list is ordered by, then by id (a total order, so keyset pages neither
+/// repeat nor skip a pair). Pairs without the column's value (no cost, no brand) come last in
+/// either direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PairOrder {
+    pub by: PairColumn,
+    pub desc: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PairColumn {
+    /// When the pair entered the books (the list's index order).
+    #[default]
+    Entered,
+    /// Cost basis (adopted pairs: purchase price).
+    Cost,
+    Sku,
+    Brand,
+}
+
+impl PairColumn {
+    fn expr(self) -> &'static str {
+        match self {
+            PairColumn::Entered => "f.occurred_at",
+            PairColumn::Cost => "coalesce(i.cost_basis, i.purchase_price)",
+            PairColumn::Sku => "p.sku::text",
+            PairColumn::Brand => "b.name::text",
+        }
+    }
+
+    /// The key of `row` in this order.
+    pub fn key_of(self, row: &PairRow) -> PairKey {
+        let value = match self {
+            PairColumn::Entered => KeyValue::At(row.entered),
+            PairColumn::Cost => KeyValue::Amount(row.cost),
+            PairColumn::Sku => KeyValue::Text(Some(row.sku.clone())),
+            PairColumn::Brand => KeyValue::Text(row.brand.clone()),
+        };
+        PairKey { value, id: row.id }
+    }
+}
+
+/// The sort key of one pair in a [`PairOrder`]: the column's value (None: the pair has none)
+/// and the pair's id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairKey {
+    pub value: KeyValue,
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeyValue {
+    At(DateTime<Utc>),
+    Amount(Option<Decimal>),
+    Text(Option<String>),
+}
+
+impl KeyValue {
+    fn is_null(&self) -> bool {
+        matches!(self, KeyValue::Amount(None) | KeyValue::Text(None))
+    }
 }
 
 /// The pairs `f` asks for (ledger/pairs.sql with the filters of `f` added).
 pub async fn pairs(db: impl PgExecutor<'_>, f: &PairFilter) -> Result<Vec<PairRow>, sqlx::Error> {
     let sql = include_str!("ledger/pairs.sql");
-    let (head, tail) = sql.split_at(sql.rfind("\norder by").unwrap_or(sql.len()));
+    let head = &sql[..sql.rfind("\norder by").unwrap_or(sql.len())];
     let mut n = 0;
     let mut next = || {
         n += 1;
@@ -307,20 +378,86 @@ pub async fn pairs(db: impl PgExecutor<'_>, f: &PairFilter) -> Result<Vec<PairRo
     if f.sku.is_some() {
         filters.push_str(&format!("\n  and p.sku = ${}", next()));
     }
+    if f.brand.is_some() {
+        filters.push_str(&format!("\n  and lower(b.name::text) = lower(${})", next()));
+    }
+    // `US 10`: that chart's size; `10`: the value on any chart.
+    let size = f.size.as_deref().map(|s| match s.split_once(' ') {
+        Some((region, value)) => (Some(region.trim()), value.trim()),
+        None => (None, s.trim()),
+    });
+    if let Some((region, _)) = size {
+        // `9` finds `9.0`: numbers compare as numbers (each cast guarded by its case).
+        let number =
+            |x: &str| format!("case when {x} ~ '^[0-9]+(\\.[0-9]+)?$' then {x}::numeric end");
+        if region.is_some() {
+            filters.push_str(&format!(
+                "\n  and upper(s.region::text) = upper(${})",
+                next()
+            ));
+        }
+        let v = format!("${}", next());
+        filters.push_str(&format!(
+            "\n  and (s.value::text = {v} or {} = {})",
+            number("s.value::text"),
+            number(&v)
+        ));
+    }
     if f.older_than_days.is_some() {
         filters.push_str(&format!(
             "\n  and f.occurred_at <= now() - make_interval(days => ${})",
             next()
         ));
     }
-    if f.after.is_some() {
-        let (at, id) = (next(), next());
+    if f.at_most_days.is_some() {
+        // Whole days: at most N days old is less than N + 1 days.
         filters.push_str(&format!(
-            "\n  and f.occurred_at >= ${at} and (f.occurred_at > ${at} or f.inventory_id > ${id})"
+            "\n  and f.occurred_at > now() - make_interval(days => ${} + 1)",
+            next()
         ));
     }
-    let limit = f.limit.max(1).to_string();
-    let sql = format!("{head}{filters}{}", tail.replace("LIMIT", &limit));
+    // Read backward, the order is the list's reversed, nulls (last in the list) first.
+    let by = f.order.by;
+    let desc = f.order.desc != f.backward;
+    let (cmp, dir) = if desc { ('<', "desc") } else { ('>', "asc") };
+    let e = by.expr();
+    if let Some(key) = &f.after {
+        let after = match (key.value.is_null(), f.backward) {
+            // After a null only nulls with a later id (no value is bound); before one, those
+            // with an earlier id and every pair with a value.
+            (true, false) => format!("{e} is null and f.inventory_id {cmp} ${}", next()),
+            (true, true) => format!(
+                "({e} is null and f.inventory_id {cmp} ${} or {e} is not null)",
+                next()
+            ),
+            (false, backward) => {
+                let (v, id) = (next(), next());
+                if by == PairColumn::Entered {
+                    // The index's order: a range the index reads from.
+                    let le = if desc { "<=" } else { ">=" };
+                    format!("{e} {le} ${v} and ({e} {cmp} ${v} or f.inventory_id {cmp} ${id})")
+                } else {
+                    let nulls = if backward {
+                        String::new()
+                    } else {
+                        format!(" or {e} is null")
+                    };
+                    format!(
+                        "({e} {cmp} ${v} or ({e} = ${v} and f.inventory_id {cmp} ${id}){nulls})"
+                    )
+                }
+            }
+        };
+        filters.push_str(&format!("\n  and {after}"));
+    }
+    let nulls = match (by, f.backward) {
+        (PairColumn::Entered, _) => "",
+        (_, false) => " nulls last",
+        (_, true) => " nulls first",
+    };
+    let limit = f.limit.max(1);
+    let sql =
+        format!("{head}{filters}\norder by {e} {dir}{nulls}, f.inventory_id {dir}\nlimit {limit}");
     let mut query = sqlx::query_as::<_, PairRow>(&sql);
     if let Some(id) = f.id {
         query = query.bind(id);
@@ -335,13 +472,113 @@ pub async fn pairs(db: impl PgExecutor<'_>, f: &PairFilter) -> Result<Vec<PairRo
     if let Some(sku) = &f.sku {
         query = query.bind(sku.clone());
     }
+    if let Some(brand) = &f.brand {
+        query = query.bind(brand.clone());
+    }
+    if let Some((region, value)) = size {
+        if let Some(r) = region {
+            query = query.bind(r.to_owned());
+        }
+        query = query.bind(value.to_owned());
+    }
     if let Some(days) = f.older_than_days {
         query = query.bind(days);
     }
-    if let Some((at, id)) = f.after {
-        query = query.bind(at).bind(id);
+    if let Some(days) = f.at_most_days {
+        query = query.bind(days);
+    }
+    if let Some(key) = &f.after {
+        query = match &key.value {
+            KeyValue::At(at) => query.bind(*at),
+            KeyValue::Amount(Some(a)) => query.bind(*a),
+            KeyValue::Text(Some(t)) => query.bind(t.clone()),
+            KeyValue::Amount(None) | KeyValue::Text(None) => query,
+        };
+        query = query.bind(key.id);
     }
     query.fetch_all(db).await
+}
+
+/// The brands of the pairs in the books, by name: what the inventory list can be filtered by.
+pub async fn pair_brands(db: impl PgExecutor<'_>) -> Result<Vec<String>, sqlx::Error> {
+    // Per product, a probe of the pairs' product index: a semi-join from the brands through
+    // products to the pairs reads every pair (13 ms for 10,000; this, 0.6 ms).
+    sqlx::query_scalar(
+        "select distinct b.name::text from core.brands b \
+         join products.products p on p.brand_id = b.id \
+         where exists (select 1 from products.inventory i where i.product_id = p.id) \
+         order by 1",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The sizes of the pairs in the books as the list shows them (`US 10`), by chart and size.
+pub async fn pair_sizes(db: impl PgExecutor<'_>) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select s.region::text || ' ' || s.value::text from products.sizes s \
+         where exists (select 1 from products.inventory i where i.size_id = s.id) \
+         group by s.region, s.value \
+         order by s.region, min(s.standardized_value) nulls last, length(s.value), s.value",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The latest sale of a pair that is not cancelled, if any.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct SaleRow {
+    pub order_id: Uuid,
+    pub platform: String,
+    pub sale_price: Decimal,
+    pub payout: Option<Decimal>,
+    pub currency: String,
+    /// UTC.
+    pub sold_at: String,
+    pub status: Option<String>,
+    /// The reported payout did not balance; a derived line makes up the difference.
+    pub flagged: bool,
+}
+
+pub async fn sale_of(db: impl PgExecutor<'_>, pair: Uuid) -> Result<Option<SaleRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select o.id as order_id, p.slug::text as platform, o.sale_price, o.payout, o.currency, \
+                to_char(o.sold_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') as sold_at, \
+                o.order_status::text as status, coalesce(o.payout_flagged, false) as flagged \
+         from transactions.orders o join core.platforms p on p.id = o.platform_id \
+         where o.inventory_id = $1 and o.order_status is distinct from 'cancelled' \
+         order by o.sold_at desc, o.created_at desc limit 1",
+    )
+    .bind(pair)
+    .fetch_optional(db)
+    .await
+}
+
+/// One fee line of an order.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct FeeLineRow {
+    pub kind: String,
+    pub amount: Decimal,
+    pub currency: String,
+    /// `reported`, `schedule` or `derived`.
+    pub source: String,
+}
+
+/// The fee lines of an order, in the fee schedule's order of kinds.
+pub async fn fee_lines_of(
+    db: impl PgExecutor<'_>,
+    order: Uuid,
+) -> Result<Vec<FeeLineRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select kind::text as kind, amount, currency::text as currency, source::text as source \
+         from transactions.order_fee_lines where order_id = $1 \
+         order by array_position(array['transaction_fee', 'payment_processing', 'shipping', \
+                                       'minimum_fee_topup', 'cash_out', 'other'], kind::text), \
+                  created_at, id",
+    )
+    .bind(order)
+    .fetch_all(db)
+    .await
 }
 
 /// The state of a pair, locked until the end of the transaction. Outer None: no such pair;

@@ -85,8 +85,13 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 11,
+        name: "price_history_partitions",
+        sql: include_str!("../../../migrations/0011_price_history_partitions.sql"),
+    },
+    Migration {
+        version: 12,
         name: "stockx_sync",
-        sql: include_str!("../../../migrations/0011_stockx_sync.sql"),
+        sql: include_str!("../../../migrations/0012_stockx_sync.sql"),
     },
 ];
 

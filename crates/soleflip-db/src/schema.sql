@@ -2,7 +2,9 @@
 -- the manifests are built from this. Left out: our version table (it is the runner's, not the
 -- schema's) and the old system's Alembic table as adoption retired it (kept data), extensions and what they own (they belong to the server's set-up), and the
 -- relations of the schema `archive` (tables retired there are kept data, not schema; see
--- retired_tables in catalog.rs).
+-- retired_tables in catalog.rs), and the partitions of partitioned tables (which months exist
+-- depends on the data and the date; what is promised is the partitioned table, its partition
+-- key and whether it has a default partition: the entry of kind 'partitioning').
 with ns as (
     select oid, nspname from pg_namespace
     where nspname !~ '^pg_' and nspname <> 'information_schema'
@@ -13,6 +15,7 @@ with ns as (
                and c.relname in ('soleflip_migrations', 'alembic_version_adopted'))
       and n.nspname <> 'archive'
       and c.relkind in ('r', 'p', 'v', 'm', 'S')
+      and not c.relispartition
       and not exists (select 1 from pg_depend d
                       where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
 )
@@ -29,6 +32,14 @@ union all
 select case relkind when 'v' then 'view' when 'm' then 'matview' when 'S' then 'sequence' else 'table' end,
        nspname || '.' || relname, coalesce(obj_description(oid, 'pg_class'), '')
 from rel
+union all
+select 'partitioning', r.nspname || '.' || r.relname,
+       pg_get_partkeydef(r.oid)
+       || coalesce((select ', default partition ' || d.relname
+                    from pg_partitioned_table pt join pg_class d on d.oid = pt.partdefid
+                    where pt.partrelid = r.oid), '')
+from rel r
+where r.relkind = 'p'
 union all
 select 'storage', r.nspname || '.' || r.relname, array_to_string(c.reloptions, ', ')
 from rel r join pg_class c on c.oid = r.oid

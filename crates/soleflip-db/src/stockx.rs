@@ -1,4 +1,4 @@
-//! The StockX API sync's SQL (migration 10): encrypted credentials in `system.config`, the
+//! The StockX API sync's SQL (migration 12): encrypted credentials in `system.config`, the
 //! shared request budget (`integration.api_budgets`), job checkpoints
 //! (`integration.sync_checkpoints`), the StockX variants whose prices are synced, and the
 //! StockX listings recorded on pairs. One statement per function; the transaction is the

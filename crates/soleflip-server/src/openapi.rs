@@ -53,7 +53,7 @@ fn query<T: IntoParams>() -> Vec<Parameter> {
 /// The types of each route's body, answer and query; a route not named here is described by
 /// its summary only.
 fn typed(method: &str, path: &str, s: &mut Schemas) -> Typed {
-    use soleflip_app::{auth as a, ledger as l};
+    use soleflip_app::{auth as a, ledger as l, prices::prune as p};
     let t = |request, response, query| Typed {
         request,
         response,
@@ -110,6 +110,9 @@ fn typed(method: &str, path: &str, s: &mut Schemas) -> Typed {
         ("GET", "/api/v1/arbitrage") => t(None, None, query::<crate::matches::ArbitrageQuery>()),
         ("POST", "/api/v1/arbitrage/new") => {
             t(s.of::<crate::matches::ArbitrageQuery>(), None, vec![])
+        }
+        ("POST", "/api/v1/prices/prune") => {
+            t(s.of::<r::PruneBody>(), s.of::<p::PruneReport>(), vec![])
         }
         _ => t(None, None, vec![]),
     }

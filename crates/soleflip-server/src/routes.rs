@@ -40,7 +40,7 @@ pub const ACCESS: &[(&str, &str, Access, &str)] = &[
     ("POST", "/api/v1/auth/logout", READ, "End the session"),
     ("GET", "/api/v1/sizes/parse", READ, "Read a size string and give its equivalents"),
     ("GET", "/api/v1/prices/latest", READ, "The latest in-stock price per size and source of a product"),
-    ("GET", "/api/v1/inventory", READ, "Pairs, oldest first, filtered by state, SKU and age; a page per cursor"),
+    ("GET", "/api/v1/inventory", READ, "Pairs filtered by state, SKU, brand, size and age, sorted (default oldest first); a page per cursor"),
     ("GET", "/api/v1/inventory/{id}", READ, "One pair with its history, listings and allowed next states"),
     ("GET", "/api/v1/reports/pnl", READ, "Profit and loss of the orders sold in a period, grouped"),
     ("GET", "/api/v1/reports/stock", READ, "Pairs in stock by state and age, capital tied up"),
@@ -76,6 +76,8 @@ pub const ACCESS: &[(&str, &str, Access, &str)] = &[
     // Admin, not user: it rewrites every row of the shared size table in one transaction (a
     // maintenance job, like db verify), which no reseller's daily work needs.
     ("POST", "/api/v1/sizes/normalize", ADMIN, "Fill the standardized values of the size rows"),
+    // Admin: it drops whole months of every product's price history, for good.
+    ("POST", "/api/v1/prices/prune", ADMIN, "Drop the price history older than an age, whole months at a time (dry_run: report only)"),
     // The web page (crate::web): anonymous callers of a page are sent to /login.
     ("GET", "/assets/app.css", Access::Public, "The page's stylesheet"),
     ("GET", "/assets/app.js", Access::Public, "The page's one script (sets the time-zone cookie)"),
@@ -97,6 +99,11 @@ pub const ACCESS: &[(&str, &str, Access, &str)] = &[
     ("GET", "/imports", USER, "Page: upload a file to import"),
     ("POST", "/imports", USER, "Page: start an import (multipart)"),
     ("GET", "/imports/{id}", USER, "Page: an import's progress and report"),
+    ("GET", "/opportunities", READ, "Page: the arbitrage table, filterable and sortable"),
+    ("GET", "/matches", READ, "Page: the review queue of offer-to-variant matches"),
+    ("POST", "/matches/run", USER, "Page: run the matching cascade"),
+    ("POST", "/matches/{id}/accept", USER, "Page: accept a match (with its size)"),
+    ("POST", "/matches/{id}/reject", USER, "Page: reject a match"),
     ("GET", "/admin/users", ADMIN, "Page: users"),
     ("POST", "/admin/users", ADMIN, "Page: add a user"),
     ("POST", "/admin/users/{name}/disable", ADMIN, "Page: disable a user"),
@@ -104,6 +111,9 @@ pub const ACCESS: &[(&str, &str, Access, &str)] = &[
     ("POST", "/admin/tokens", ADMIN, "Page: create an API token (shown once)"),
     ("POST", "/admin/tokens/{id}/revoke", ADMIN, "Page: revoke an API token"),
     ("GET", "/admin/database", ADMIN, "Page: migrations, verification and health"),
+    ("GET", "/admin/backups", ADMIN, "Page: backups with size, time and verification state"),
+    ("POST", "/admin/backups", ADMIN, "Page: take a backup"),
+    ("POST", "/admin/backups/{name}/verify", ADMIN, "Page: verify a backup"),
 ];
 
 /// The declared access of a route; None: undeclared.
@@ -214,6 +224,7 @@ pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/api/v1/sizes/normalize",
             post(sizes_normalize),
         ),
+        (Method::POST, "/api/v1/prices/prune", post(prices_prune)),
     ]
     .into_iter()
     .chain(crate::web::handlers())
@@ -430,28 +441,44 @@ async fn prices_latest(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct InventoryQuery {
+    /// A state (`incoming`, `available`, ...), `in_stock` or `unknown`.
     state: Option<String>,
     sku: Option<String>,
+    /// A brand's name, any case.
+    brand: Option<String>,
+    /// `US 10` (that chart's size), or `10` (the value on any chart).
+    size: Option<String>,
     older_than_days: Option<u32>,
+    /// `0-30`, `31-60`, `61-90` or `90+` days in the books.
+    age_band: Option<String>,
+    /// `age`, `price` (cost basis), `sku` or `brand`; a leading `-` sorts descending. Default
+    /// `-age` (oldest first). Pairs without the value (cost unknown, no brand) come last.
+    sort: Option<String>,
     limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (of the same sort).
     cursor: Option<String>,
+    /// The `prev_cursor` of the next page: the page before it.
+    before: Option<String>,
 }
 
 async fn inventory_list(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<InventoryQuery>,
 ) -> ApiResult {
-    let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let report = state
         .app
-        .inventory_page(
-            q.state.as_deref(),
-            q.sku.as_deref(),
-            q.older_than_days,
-            limit,
-            q.cursor.as_deref(),
-        )
+        .inventory_search(&soleflip_app::ledger::InventoryAsk {
+            state: q.state,
+            sku: q.sku,
+            brand: q.brand,
+            size: q.size,
+            older_than_days: q.older_than_days,
+            age_band: q.age_band,
+            sort: q.sort,
+            limit: q.limit.unwrap_or(50).clamp(1, 500),
+            after: q.cursor,
+            before: q.before,
+        })
         .await
         .map_err(app_err)?;
     ok(report)
@@ -721,10 +748,47 @@ async fn sizes_normalize(
     audited(&state, &caller, action, None, result).await
 }
 
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct PruneBody {
+    /// The age: a whole number and a unit, e.g. `90d`, `6w`, `18months`, `2y`. Every month that
+    /// ends on or before now minus the age (UTC) is dropped.
+    older_than: String,
+    /// Report what would be dropped, change nothing.
+    #[serde(default)]
+    dry_run: bool,
+}
+
+async fn prices_prune(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<PruneBody>,
+) -> ApiResult {
+    let action = if body.dry_run {
+        "prices.prune.dry_run"
+    } else {
+        "prices.prune"
+    };
+    let target = body.older_than.clone();
+    let result = match soleflip_app::prices::prune::Age::parse(&body.older_than) {
+        Ok(older_than) => {
+            let options = soleflip_app::prices::prune::PruneOptions {
+                older_than,
+                dry_run: body.dry_run,
+            };
+            off_thread(&state, move |app| async move {
+                app.prune_prices(&options).await
+            })
+            .await?
+        }
+        Err(e) => Err(e),
+    };
+    audited(&state, &caller, action, Some(&target), result).await
+}
+
 // ------------------------------------------------------------------------------- backups
 
 /// The backups of the server: always `<home>/backups`, whatever the process's directory.
-fn backup_dir(state: &AppState) -> Result<std::path::PathBuf, ApiError> {
+pub(crate) fn backup_dir(state: &AppState) -> Result<std::path::PathBuf, ApiError> {
     state
         .app
         .backup_dir(Some(&state.app.home().join("backups")))
@@ -737,13 +801,22 @@ struct BackupList {
     backups: Vec<soleflip_app::backup::BackupEntry>,
 }
 
-async fn backup_list(State(state): State<AppState>) -> ApiResult {
-    let dir = backup_dir(&state)?;
+/// The server's backup directory and the backups in it, oldest first (the API's and the
+/// page's list).
+pub(crate) fn backups(
+    state: &AppState,
+) -> Result<(std::path::PathBuf, Vec<soleflip_app::backup::BackupEntry>), ApiError> {
+    let dir = backup_dir(state)?;
     let backups = if dir.is_dir() {
         soleflip_app::backup::list_backups(&dir).map_err(|e| app_err(AnyError(e)))?
     } else {
         Vec::new()
     };
+    Ok((dir, backups))
+}
+
+async fn backup_list(State(state): State<AppState>) -> ApiResult {
+    let (dir, backups) = backups(&state)?;
     ok(BackupList { dir, backups })
 }
 
@@ -754,30 +827,45 @@ pub(crate) struct BackupBody {
     verify: bool,
 }
 
+/// Takes a backup into the server's backup directory (verified right away if asked).
+pub(crate) async fn take_backup(
+    state: &AppState,
+    verify: bool,
+) -> Result<Result<soleflip_app::backup::BackupReport, soleflip_app::backup::BackupError>, ApiError>
+{
+    let dir = backup_dir(state)?;
+    Ok(off_thread(state, move |app| async move {
+        app.take_backup(&dir, verify).await
+    })
+    .await?
+    .map(|(done, verified)| soleflip_app::backup::BackupReport::new(&done, verified.as_ref())))
+}
+
 async fn backup_create(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     ApiJson(body): ApiJson<BackupBody>,
 ) -> ApiResult {
-    let dir = backup_dir(&state)?;
-    let verify = body.verify;
-    let result = off_thread(&state, move |app| async move {
-        app.take_backup(&dir, verify).await
-    })
-    .await?
-    .map(|(done, verified)| soleflip_app::backup::BackupReport::new(&done, verified.as_ref()));
+    let result = take_backup(&state, body.verify).await?;
     let target = result.as_ref().ok().map(|r| r.dump.display().to_string());
     let response = audited(&state, &caller, "backup.create", target.as_deref(), result).await?;
     Ok((StatusCode::CREATED, response).into_response())
 }
 
-async fn backup_verify(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Path(name): Path<String>,
-) -> ApiResult {
-    let dir = backup_dir(&state)?;
-    let stem = name.strip_suffix(".dump").unwrap_or(&name);
+/// Verifies the backup `name` (its stem, or the dump's file name) of the server's backup
+/// directory: its stem and the report, or why not (a name that is no backup there).
+pub(crate) async fn verify_backup(
+    state: &AppState,
+    name: &str,
+) -> Result<
+    (
+        String,
+        Result<soleflip_app::backup::BackupVerifyReport, soleflip_app::backup::BackupError>,
+    ),
+    ApiError,
+> {
+    let dir = backup_dir(state)?;
+    let stem = name.strip_suffix(".dump").unwrap_or(name);
     let plain = !stem.is_empty()
         && stem
             .chars()
@@ -786,7 +874,7 @@ async fn backup_verify(
     if !plain {
         return Err(bad(
             "name",
-            &name,
+            name,
             "the name of a backup in the backup directory",
         ));
     }
@@ -798,12 +886,21 @@ async fn backup_verify(
         ));
     }
     let result = off_thread(
-        &state,
+        state,
         move |app| async move { app.verify_backup(&file).await },
     )
     .await?
     .map(|v| soleflip_app::backup::BackupVerifyReport::from(&v));
-    audited(&state, &caller, "backup.verify", Some(stem), result).await
+    Ok((stem.to_owned(), result))
+}
+
+async fn backup_verify(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+) -> ApiResult {
+    let (stem, result) = verify_backup(&state, &name).await?;
+    audited(&state, &caller, "backup.verify", Some(&stem), result).await
 }
 
 /// Runs a use case whose future is not `Send` (the size and backup use cases hold values
@@ -1022,14 +1119,7 @@ async fn db_health(State(state): State<AppState>) -> ApiResult {
 
 /// The session token of the request's cookie, if any.
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.to_string())
+    crate::web::cookie(headers, SESSION_COOKIE)
 }
 
 /// Whether a cookie-authenticated mutation comes from our own origin: the Origin header must be

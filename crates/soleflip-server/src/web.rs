@@ -11,11 +11,13 @@
 mod charts;
 mod imports;
 mod locale;
+mod opportunities;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Extension, Path, Query, Request, State};
+use axum::extract::{ConnectInfo, Extension, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -31,6 +33,7 @@ use soleflip_app::Coded;
 use crate::routes::{Caller, SESSION_COOKIE};
 use crate::AppState;
 use charts::Bar;
+pub(crate) use locale::cookie;
 pub use locale::Locale;
 
 /// The policy of every page: only this server's stylesheet, script and forms; no framing.
@@ -43,8 +46,6 @@ const JS: &str = include_str!("web/app.js");
 
 /// Pairs per page of the inventory list.
 pub const PAGE_SIZE: u32 = 25;
-/// The last page the inventory list goes to (the use case lists from the start).
-const MAX_PAGE: u32 = 200;
 
 /// The platforms a pair can be listed or sold on (the ledger's platform slugs).
 const PLATFORMS: &[(&str, &str)] = &[
@@ -81,6 +82,27 @@ pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/imports", get(imports::imports_page)),
         (Method::POST, "/imports", post(imports::imports_submit)),
         (Method::GET, "/imports/{id}", get(imports::job_page)),
+        (
+            Method::GET,
+            "/opportunities",
+            get(opportunities::opportunities_page),
+        ),
+        (Method::GET, "/matches", get(opportunities::matches_page)),
+        (
+            Method::POST,
+            "/matches/run",
+            post(opportunities::matches_run),
+        ),
+        (
+            Method::POST,
+            "/matches/{id}/accept",
+            post(opportunities::match_accept),
+        ),
+        (
+            Method::POST,
+            "/matches/{id}/reject",
+            post(opportunities::match_reject),
+        ),
         (Method::GET, "/admin/users", get(users_page)),
         (Method::POST, "/admin/users", post(user_add)),
         (
@@ -96,6 +118,13 @@ pub fn handlers() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             post(token_revoke),
         ),
         (Method::GET, "/admin/database", get(database_page)),
+        (Method::GET, "/admin/backups", get(backups_page)),
+        (Method::POST, "/admin/backups", post(backup_take)),
+        (
+            Method::POST,
+            "/admin/backups/{name}/verify",
+            post(backup_verify),
+        ),
     ]
 }
 
@@ -275,15 +304,45 @@ struct Ctx {
     here: &'static str,
 }
 
-impl Ctx {
-    fn of(headers: &HeaderMap, caller: &Caller, here: &'static str) -> Self {
-        Self {
-            loc: Locale::from_headers(headers),
-            who: Some((caller.principal.username.clone(), caller.principal.role)),
+/// What a signed-in page's handler starts from: the caller (whom the authorization layer let
+/// in) and the request's headers (the reader's language and zone).
+struct Reader {
+    caller: Caller,
+    headers: HeaderMap,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Reader {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let caller = parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            // Only on a route the authorization layer does not cover: a bug, not the reader's.
+            .ok_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())?;
+        Ok(Self {
+            caller,
+            headers: parts.headers.clone(),
+        })
+    }
+}
+
+impl Reader {
+    /// The frame of a page whose nav entry is `here`.
+    fn ctx(&self, here: &'static str) -> Ctx {
+        Ctx {
+            loc: Locale::from_headers(&self.headers),
+            who: Some((
+                self.caller.principal.username.clone(),
+                self.caller.principal.role,
+            )),
             here,
         }
     }
+}
 
+impl Ctx {
     fn anonymous(headers: &HeaderMap) -> Self {
         Self {
             loc: Locale::from_headers(headers),
@@ -327,11 +386,14 @@ fn layout(title: &str, ctx: &Ctx, body: Markup) -> Markup {
                                     (nav_item("/purchases/new", "Add purchase", "purchase"))
                                     (nav_item("/imports", "Imports", "imports"))
                                 }
+                                (nav_item("/opportunities", "Opportunities", "opportunities"))
+                                (nav_item("/matches", "Matches", "matches"))
                                 (nav_item("/sizes", "Sizes", "sizes"))
                                 @if *role >= Role::Admin {
                                     (nav_item("/admin/users", "Users", "users"))
                                     (nav_item("/admin/tokens", "API tokens", "tokens"))
                                     (nav_item("/admin/database", "Database", "database"))
+                                    (nav_item("/admin/backups", "Backups", "backups"))
                                 }
                             }
                         }
@@ -351,6 +413,13 @@ fn layout(title: &str, ctx: &Ctx, body: Markup) -> Markup {
         }
     }
 }
+
+/// The roles a user can be given, as the users page offers them.
+const ROLES: &[(&str, &str)] = &[
+    ("readonly", "readonly: sees everything, changes nothing"),
+    ("user", "user: buys, lists, sells, imports"),
+    ("admin", "admin: also users, tokens, backups, database"),
+];
 
 /// Field errors by field name, and one for the whole form under "form".
 type Errors = HashMap<String, String>;
@@ -397,6 +466,25 @@ struct FieldAttrs {
     size_check: bool,
 }
 
+impl FieldAttrs {
+    /// A required input that the browser fills as `autocomplete` says.
+    const fn required(autocomplete: &'static str) -> Self {
+        Self {
+            required: true,
+            inputmode: None,
+            autocomplete: Some(autocomplete),
+            size_check: false,
+        }
+    }
+}
+
+/// A whole number.
+const WHOLE: FieldAttrs = FieldAttrs {
+    required: false,
+    inputmode: Some("numeric"),
+    autocomplete: Some("off"),
+    size_check: false,
+};
 const DECIMAL: FieldAttrs = FieldAttrs {
     required: false,
     inputmode: Some("decimal"),
@@ -405,9 +493,7 @@ const DECIMAL: FieldAttrs = FieldAttrs {
 };
 const DECIMAL_REQUIRED: FieldAttrs = FieldAttrs {
     required: true,
-    inputmode: Some("decimal"),
-    autocomplete: Some("off"),
-    size_check: false,
+    ..DECIMAL
 };
 
 /// The form's error, or a summary of its field errors linking to each field, at the top of
@@ -429,6 +515,91 @@ fn form_error(errors: &Errors) -> Markup {
             }
         }
     }
+}
+
+/// How a table's column is headed: text, numbers (right-aligned), or a title only a screen
+/// reader reads (a column of buttons).
+#[derive(Clone, Copy)]
+enum Head {
+    Text(&'static str),
+    Num(&'static str),
+    Hidden(&'static str),
+}
+
+const fn col(title: &'static str) -> Head {
+    Head::Text(title)
+}
+
+const fn num(title: &'static str) -> Head {
+    Head::Num(title)
+}
+
+const fn hidden(title: &'static str) -> Head {
+    Head::Hidden(title)
+}
+
+/// A table that scrolls sideways on its own (never the page), with its head and rows.
+fn table(id: Option<&str>, heads: &[Head], rows: Markup) -> Markup {
+    html! {
+        div.table-wrap tabindex="0" {
+            table id=[id] {
+                thead {
+                    tr {
+                        @for h in heads {
+                            @match h {
+                                Head::Text(t) => th scope="col" { (t) },
+                                Head::Num(t) => th.num scope="col" { (t) },
+                                Head::Hidden(t) => th scope="col" { span.skip { (t) } },
+                            }
+                        }
+                    }
+                }
+                tbody { (rows) }
+            }
+        }
+    }
+}
+
+/// A labelled select of `(value, shown)` choices, `selected` chosen (any case; else the
+/// first), with its error beside it.
+fn select_field<'a>(
+    name: &str,
+    label: &str,
+    choices: impl IntoIterator<Item = (&'a str, &'a str)>,
+    selected: &str,
+    errors: &Errors,
+) -> Markup {
+    let id = format!("f-{name}");
+    let err = errors.get(name);
+    let err_id = format!("{id}-err");
+    html! {
+        div.field {
+            label for=(id) { (label) }
+            select id=(id) name=(name) aria-invalid=[err.map(|_| "true")] aria-describedby=[err.map(|_| err_id.as_str())] {
+                @for (v, shown) in choices {
+                    option value=(v) selected[v.eq_ignore_ascii_case(selected)] { (shown) }
+                }
+            }
+            @if let Some(e) = err { p.error id=(err_id) { (e) } }
+        }
+    }
+}
+
+/// The errors of a form with one message, at `key` (a field, or "form").
+fn one_error(key: &str, message: String) -> Errors {
+    Errors::from([(key.to_owned(), message)])
+}
+
+/// A page that says only `message` (an error, a refusal).
+fn message_page(status: StatusCode, title: &str, ctx: &Ctx, message: &str) -> Response {
+    page(
+        status,
+        layout(
+            title,
+            ctx,
+            html! { section.panel { p.alert role="alert" { (message) } } },
+        ),
+    )
 }
 
 /// The field an app-layer message names (`size: ...` → `size`), if it names one.
@@ -522,8 +693,8 @@ fn login_form(
                 (form_error(errors))
                 form.stack method="post" action="/login" {
                     input type="hidden" name="next" value=(local_target(next));
-                    (field("username", "User name", "text", username, errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("username"), size_check: false }))
-                    (field("password", "Password", "password", "", errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("current-password"), size_check: false }))
+                    (field("username", "User name", "text", username, errors, FieldAttrs::required("username")))
+                    (field("password", "Password", "password", "", errors, FieldAttrs::required("current-password")))
                     div { button type="submit" { "Log in" } }
                 }
                 p.hint { "First start? Open the one-time setup link that " code { "soleflip serve" } " printed." }
@@ -626,10 +797,10 @@ fn setup_form(ctx: &Ctx, token: &str, username: &str, errors: &Errors) -> Markup
                 p { "There is no default password: the first admin is made here with the one-time setup token that " code { "soleflip serve" } " printed (valid 30 minutes)." }
                 (form_error(errors))
                 form.stack method="post" action="/setup" {
-                    (field("token", "Setup token", "text", token, errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("off"), size_check: false }))
-                    (field("username", "Admin user name", "text", username, errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("username"), size_check: false }))
-                    (field("password", "Password", "password", "", errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("new-password"), size_check: false }))
-                    (field("password2", "Password again", "password", "", errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("new-password"), size_check: false }))
+                    (field("token", "Setup token", "text", token, errors, FieldAttrs::required("off")))
+                    (field("username", "Admin user name", "text", username, errors, FieldAttrs::required("username")))
+                    (field("password", "Password", "password", "", errors, FieldAttrs::required("new-password")))
+                    (field("password2", "Password again", "password", "", errors, FieldAttrs::required("new-password")))
                     div { button type="submit" { "Create the admin" } }
                 }
             }
@@ -702,12 +873,8 @@ async fn setup_submit(
 
 // ------------------------------------------------------------------------------ dashboard
 
-async fn dashboard(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-) -> Result<Response, Response> {
-    let ctx = Ctx::of(&headers, &caller, "dashboard");
+async fn dashboard(State(state): State<AppState>, reader: Reader) -> Result<Response, Response> {
+    let ctx = reader.ctx("dashboard");
     let loc = &ctx.loc;
     let fail = |e| fail_page(&ctx, e);
     let stock = state.app.report_stock().await.map_err(fail)?;
@@ -812,51 +979,36 @@ async fn dashboard(
             section.panel aria-labelledby="h-state" {
                 h2 id="h-state" { "Stock by lifecycle state" }
                 (charts::bars("Pairs by state", &by_state.iter().map(|(s, n, _)| Bar { label: state_label(s), value: Decimal::from(*n), shown: loc.int(*n) }).collect::<Vec<_>>()))
-                div.table-wrap tabindex="0" {
-                    table {
-                        thead { tr { th scope="col" { "State" } th.num scope="col" { "Pairs" } th.num scope="col" { "Capital" } } }
-                        tbody {
-                            @for (s, n, c) in &by_state {
-                                tr { td { a href=(format!("/inventory?state={s}")) { (state_label(s)) } } td.num { (loc.int(*n)) } td.num { (loc.money(*c, &main)) } }
-                            }
-                        }
+                (table(None, &[col("State"), num("Pairs"), num("Capital")], html! {
+                    @for (s, n, c) in &by_state {
+                        tr { td { a href=(format!("/inventory?state={s}")) { (state_label(s)) } } td.num { (loc.int(*n)) } td.num { (loc.money(*c, &main)) } }
                     }
-                }
+                }))
             }
             section.panel aria-labelledby="h-age" {
                 h2 id="h-age" { "Age of stock (days)" }
                 (charts::bars("Pairs by age in days", &by_band.iter().map(|(b, n, _)| Bar { label: format!("{b} days"), value: Decimal::from(*n), shown: loc.int(*n) }).collect::<Vec<_>>()))
-                div.table-wrap tabindex="0" {
-                    table {
-                        thead { tr { th scope="col" { "Days" } th.num scope="col" { "Pairs" } th.num scope="col" { "Capital" } } }
-                        tbody {
-                            @for (b, n, c) in &by_band {
-                                tr { td { (b) } td.num { (loc.int(*n)) } td.num { (loc.money(*c, &main)) } }
-                            }
-                        }
+                (table(None, &[col("Days"), num("Pairs"), num("Capital")], html! {
+                    @for (b, n, c) in &by_band {
+                        tr { td { (b) } td.num { (loc.int(*n)) } td.num { (loc.money(*c, &main)) } }
                     }
-                }
+                }))
             }
             section.panel aria-labelledby="h-month" {
                 h2 id="h-month" { "Profit and ROI per month" }
                 (charts::columns("Gross profit per month", &month_rows.iter().map(|r| Bar { label: r.group.clone(), value: r.gross_profit, shown: loc.money(r.gross_profit, &main) }).collect::<Vec<_>>()))
-                div.table-wrap tabindex="0" {
-                    table {
-                        thead { tr { th scope="col" { "Month" } th.num scope="col" { "Sales" } th.num scope="col" { "Revenue" } th.num scope="col" { "Profit" } th.num scope="col" { "ROI" } } }
-                        tbody {
-                            @for r in &month_rows {
-                                tr {
-                                    td { (r.group) }
-                                    td.num { (loc.int(r.orders)) }
-                                    td.num { (loc.money(r.revenue, &main)) }
-                                    td.num class=(if r.gross_profit.is_sign_negative() { "num loss" } else { "num gain" }) { (loc.money(r.gross_profit, &main)) }
-                                    td.num { (r.roi_pct.map_or_else(|| "—".to_owned(), |p| loc.pct(p))) }
-                                }
-                            }
-                            @if month_rows.is_empty() { tr { td colspan="5" { "No sales in the last twelve months." } } }
+                (table(None, &[col("Month"), num("Sales"), num("Revenue"), num("Profit"), num("ROI")], html! {
+                    @for r in &month_rows {
+                        tr {
+                            td { (r.group) }
+                            td.num { (loc.int(r.orders)) }
+                            td.num { (loc.money(r.revenue, &main)) }
+                            td.num class=(if r.gross_profit.is_sign_negative() { "num loss" } else { "num gain" }) { (loc.money(r.gross_profit, &main)) }
+                            td.num { (r.roi_pct.map_or_else(|| "—".to_owned(), |p| loc.pct(p))) }
                         }
                     }
-                }
+                    @if month_rows.is_empty() { tr { td colspan="5" { "No sales in the last twelve months." } } }
+                }))
             }
             section.panel aria-labelledby="h-fees" {
                 h2 id="h-fees" { "Fees by kind (all sales)" }
@@ -876,66 +1028,67 @@ async fn dashboard(
 
 fn fail_page<E: std::error::Error + Coded + 'static>(ctx: &Ctx, e: E) -> Response {
     let (status, message) = user_message(e);
-    page(
-        status,
-        layout(
-            "Something went wrong",
-            ctx,
-            html! { section.panel { p.alert role="alert" { (message) } } },
-        ),
-    )
+    message_page(status, "Something went wrong", ctx, &message)
 }
 
 fn pair_table(loc: &Locale, pairs: &[soleflip_db::ledger::PairRow]) -> Markup {
-    html! {
-        div.table-wrap tabindex="0" {
-            table {
-                thead {
-                    tr {
-                        th scope="col" { "SKU" }
-                        th scope="col" { "Product" }
-                        th scope="col" { "Size" }
-                        th scope="col" { "State" }
-                        th.num scope="col" { "Cost" }
-                        th.num scope="col" { "Days" }
-                        th scope="col" { "Entered" }
-                    }
-                }
-                tbody {
-                    @for p in pairs {
-                        tr {
-                            td { a href=(format!("/inventory/{}", p.id)) { (p.sku) } }
-                            td { (p.product_name) }
-                            td { (p.size) }
-                            td { span.state { (p.state.as_deref().map_or_else(|| "unknown".to_owned(), state_label)) } }
-                            td.num { (money_opt(loc, p.cost, &p.currency)) }
-                            td.num { (p.age_days.map_or_else(|| "—".to_owned(), |d| loc.int(i64::from(d)))) }
-                            td { (p.entered_at.as_deref().map_or_else(|| "—".to_owned(), |t| loc.time(t))) }
-                        }
-                    }
-                    @if pairs.is_empty() { tr { td colspan="7" { "No pairs." } } }
+    const HEADS: &[Head] = &[
+        col("SKU"),
+        col("Product"),
+        col("Brand"),
+        col("Size"),
+        col("State"),
+        num("Cost"),
+        num("Days"),
+        col("Entered"),
+    ];
+    table(
+        None,
+        HEADS,
+        html! {
+            @for p in pairs {
+                tr {
+                    td { a href=(format!("/inventory/{}", p.id)) { (p.sku) } }
+                    td { (p.product_name) }
+                    td { (p.brand.as_deref().unwrap_or("—")) }
+                    td { (p.size) }
+                    td { span.state { (p.state.as_deref().map_or_else(|| "unknown".to_owned(), state_label)) } }
+                    td.num { (money_opt(loc, p.cost, &p.currency)) }
+                    td.num { (p.age_days.map_or_else(|| "—".to_owned(), |d| loc.int(i64::from(d)))) }
+                    td { (p.entered_at.as_deref().map_or_else(|| "—".to_owned(), |t| loc.time(t))) }
                 }
             }
-        }
-    }
+            @if pairs.is_empty() { tr { td colspan=(HEADS.len()) { "No pairs." } } }
+        },
+    )
 }
 
 // ------------------------------------------------------------------------------ inventory
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct InventoryQuery {
+    /// SKU.
     q: Option<String>,
     state: Option<String>,
-    /// Only pairs at least this many days in the books ("" or absent: any age).
-    older: Option<String>,
+    brand: Option<String>,
+    size: Option<String>,
+    /// An age band (`0-30`, `31-60`, `61-90`, `90+`).
+    age: Option<String>,
+    sort: Option<String>,
+    /// The page's cursors (keyset: after the last pair of the page before, or before the first
+    /// of the page after).
+    after: Option<String>,
+    before: Option<String>,
+    /// The page's number, only to show it.
     page: Option<u32>,
 }
 
 const AGE_FILTERS: &[(&str, &str)] = &[
     ("", "Any age"),
-    ("30", "30 days or more"),
-    ("60", "60 days or more"),
-    ("90", "90 days or more"),
+    ("0-30", "0–30 days"),
+    ("31-60", "31–60 days"),
+    ("61-90", "61–90 days"),
+    ("90+", "more than 90 days"),
 ];
 
 const STATE_FILTERS: &[(&str, &str)] = &[
@@ -952,69 +1105,103 @@ const STATE_FILTERS: &[(&str, &str)] = &[
     ("unknown", "unknown"),
 ];
 
+/// The inventory's sorts as the list's select offers them (the app layer's labels).
+const SORTS: &[(&str, &str)] = &[
+    ("-age", "Oldest first"),
+    ("age", "Newest first"),
+    ("price", "Purchase price, lowest first"),
+    ("-price", "Purchase price, highest first"),
+    ("sku", "SKU, A to Z"),
+    ("-sku", "SKU, Z to A"),
+    ("brand", "Brand, A to Z"),
+    ("-brand", "Brand, Z to A"),
+];
+
 async fn inventory(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    reader: Reader,
     Query(q): Query<InventoryQuery>,
 ) -> Result<Response, Response> {
-    let ctx = Ctx::of(&headers, &caller, "inventory");
-    let sku = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    let filter = q.state.as_deref().filter(|s| !s.is_empty());
-    let older = blank(&q.older).and_then(|d| d.parse::<u32>().ok());
-    let page_no = q.page.unwrap_or(1).clamp(1, MAX_PAGE);
-    let list = state
-        .app
-        .inventory_list(filter, sku, older, page_no * PAGE_SIZE)
-        .await
-        .map_err(|e| fail_page(&ctx, e))?;
-    let skip = ((page_no - 1) * PAGE_SIZE) as usize;
-    let rows: Vec<_> = list.pairs.into_iter().skip(skip).collect();
-    let more = list.truncated && page_no < MAX_PAGE;
-    let link = |p: u32| {
+    use soleflip_app::ledger::InventoryAsk;
+    let ctx = reader.ctx("inventory");
+    let fail = |e| fail_page(&ctx, e);
+    // The filters, as given (blank: none); each stays chosen in the form and in the pager.
+    let filters: Vec<(&str, &str)> = [
+        ("q", &q.q),
+        ("state", &q.state),
+        ("brand", &q.brand),
+        ("size", &q.size),
+        ("age", &q.age),
+        ("sort", &q.sort),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| blank(v).map(|v| (k, v)))
+    .collect();
+    let chosen = |k: &str| {
+        filters
+            .iter()
+            .find(|(f, _)| *f == k)
+            .map_or("", |(_, v)| *v)
+    };
+    let ask = InventoryAsk {
+        state: q.state.clone(),
+        sku: q.q.clone(),
+        brand: q.brand.clone(),
+        size: q.size.clone(),
+        age_band: q.age.clone(),
+        sort: q.sort.clone(),
+        limit: PAGE_SIZE,
+        after: q.after.clone(),
+        before: q.before.clone(),
+        ..InventoryAsk::default()
+    };
+    // The page and the filters' choices, read at the same time (two connections).
+    let (list, facets) = tokio::join!(
+        state.app.inventory_search(&ask),
+        state.app.inventory_facets()
+    );
+    let (list, facets) = (list.map_err(fail)?, facets.map_err(fail)?);
+    let page_no = q.page.unwrap_or(1).max(1);
+    let link = |cursor: (&str, &str), p: u32| {
         let mut s = format!("/inventory?page={p}");
-        if let Some(k) = sku {
-            s.push_str(&format!("&q={}", encode(k)));
+        for (k, v) in &filters {
+            s.push_str(&format!("&{k}={}", encode(v)));
         }
-        if let Some(f) = filter {
-            s.push_str(&format!("&state={}", encode(f)));
-        }
-        if let Some(d) = older {
-            s.push_str(&format!("&older={d}"));
-        }
+        s.push_str(&format!("&{}={}", cursor.0, encode(cursor.1)));
         s
     };
-    let older_text = older.map(|d| d.to_string()).unwrap_or_default();
+    let any = |what: &'static str| std::iter::once(("", what));
+    let brands = any("Any brand").chain(facets.brands.iter().map(|b| (b.as_str(), b.as_str())));
+    let sizes = any("Any size").chain(facets.sizes.iter().map(|b| (b.as_str(), b.as_str())));
+    let no_errors = Errors::new();
+    let sort = if chosen("sort").is_empty() {
+        "-age"
+    } else {
+        chosen("sort")
+    };
     let body = html! {
-        form.filters method="get" action="/inventory" role="search" {
+        form.filters method="get" action="/inventory" role="search" aria-label="Filter and sort the pairs" {
             div.field {
                 label for="f-q" { "SKU" }
-                input id="f-q" name="q" type="search" value=(sku.unwrap_or("")) placeholder="e.g. DD1391-100";
+                input id="f-q" name="q" type="search" value=(chosen("q")) placeholder="e.g. DD1391-100";
             }
-            div.field {
-                label for="f-state" { "State" }
-                select id="f-state" name="state" {
-                    @for (v, l) in STATE_FILTERS {
-                        option value=(v) selected[filter.unwrap_or("") == *v] { (l) }
-                    }
-                }
-            }
-            div.field {
-                label for="f-older" { "Age" }
-                select id="f-older" name="older" {
-                    @for (v, l) in AGE_FILTERS {
-                        option value=(v) selected[older_text == *v] { (l) }
-                    }
-                }
-            }
+            (select_field("state", "State", STATE_FILTERS.iter().copied(), chosen("state"), &no_errors))
+            (select_field("brand", "Brand", brands, chosen("brand"), &no_errors))
+            (select_field("size", "Size", sizes, chosen("size"), &no_errors))
+            (select_field("age", "Age", AGE_FILTERS.iter().copied(), chosen("age"), &no_errors))
+            (select_field("sort", "Sort", SORTS.iter().copied(), sort, &no_errors))
             div { button type="submit" { "Search" } }
         }
         section.panel aria-label="Pairs" {
-            (pair_table(&ctx.loc, &rows))
+            (pair_table(&ctx.loc, &list.pairs))
             nav.pager aria-label="Pages" {
-                @if page_no > 1 { a.button.secondary href=(link(page_no - 1)) rel="prev" { "Previous" } }
+                @if let Some(c) = &list.prev_cursor {
+                    a.button.secondary href=(link(("before", c), page_no.saturating_sub(1).max(1))) rel="prev" { "Previous" }
+                }
                 span { "Page " (page_no) }
-                @if more { a.button.secondary href=(link(page_no + 1)) rel="next" { "Next" } }
+                @if let Some(c) = &list.next_cursor {
+                    a.button.secondary href=(link(("after", c), page_no + 1)) rel="next" { "Next" }
+                }
             }
         }
     };
@@ -1032,25 +1219,22 @@ struct DoneQuery {
 )]
 fn pair_id(ctx: &Ctx, id: &str) -> Result<uuid::Uuid, Response> {
     id.parse().map_err(|_| {
-        page(
+        message_page(
             StatusCode::NOT_FOUND,
-            layout(
-                "Not found",
-                ctx,
-                html! { section.panel { p.alert { "no pair with id " (id) } } },
-            ),
+            "Not found",
+            ctx,
+            &format!("no pair with id {id}"),
         )
     })
 }
 
 async fn pair_page(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    reader: Reader,
     Path(id): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, Response> {
-    let ctx = Ctx::of(&headers, &caller, "inventory");
+    let ctx = reader.ctx("inventory");
     let id = pair_id(&ctx, &id)?;
     let notice = match q.done.as_deref() {
         Some("moved") => Some("Moved."),
@@ -1114,40 +1298,31 @@ async fn render_pair(
                 }
             }
             section.panel aria-labelledby="h-listings" {
-                h2 id="h-listings" { "Listings and sale" }
-                div.table-wrap tabindex="0" {
-                    table {
-                        thead { tr { th scope="col" { "Platform" } th.num scope="col" { "Price" } th scope="col" { "Status" } } }
-                        tbody {
-                            @for l in &report.listings {
-                                tr { td { (l.platform) } td.num { (money_opt(loc, l.price, &l.currency)) } td { (l.status) } }
-                            }
-                            @if report.listings.is_empty() { tr { td colspan="3" { "No listings." } } }
-                        }
+                h2 id="h-listings" { "Listings" }
+                (table(None, &[col("Platform"), num("Price"), col("Status")], html! {
+                    @for l in &report.listings {
+                        tr { td { (platform_name(&l.platform)) } td.num { (money_opt(loc, l.price, &l.currency)) } td { (l.status) } }
                     }
-                }
+                    @if report.listings.is_empty() { tr { td colspan="3" { "No listings." } } }
+                }))
                 @if ctx.can_write() && listable {
                     form.stack method="post" action=(format!("/inventory/{id}/listings")) aria-label="List this pair" {
-                        (platform_select("f-platform", "platform", "Platform", None, errors))
+                        (select_field("platform", "Platform", PLATFORMS.iter().copied(), "", errors))
                         (field("price", "Asking price", "text", "", errors, DECIMAL_REQUIRED))
                         div { button type="submit" { "List it" } }
                     }
                     p { a.button.secondary href=(format!("/inventory/{id}/sell")) { "Record a sale…" } }
                 }
             }
+            @if let Some(sale) = &report.sale {
+                (sale_panel(loc, sale, p.cost.is_some()))
+            }
             @if ctx.can_write() && !report.allowed_next.is_empty() {
                 section.panel aria-labelledby="h-move" {
                     h2 id="h-move" { "Move" }
                     form.stack method="post" action=(format!("/inventory/{id}/move")) {
-                        div.field {
-                            label for="f-to" { "Next state" }
-                            select id="f-to" name="to" aria-invalid=[errors.get("to").map(|_| "true")] aria-describedby=[errors.get("to").map(|_| "f-to-err")] {
-                                @for s in &report.allowed_next {
-                                    option value=(s.label()) { (state_label(s.label())) }
-                                }
-                            }
-                            @if let Some(e) = errors.get("to") { p.error id="f-to-err" { (e) } }
-                        }
+                        @let next: Vec<(&str, String)> = report.allowed_next.iter().map(|s| (s.label(), state_label(s.label()))).collect();
+                        (select_field("to", "Next state", next.iter().map(|(v, l)| (*v, l.as_str())), "", errors))
                         (field("reason", "Reason (optional)", "text", "", errors, FieldAttrs::default()))
                         div { button type="submit" { "Move" } }
                     }
@@ -1158,26 +1333,46 @@ async fn render_pair(
     Ok(page(status, layout(&title, ctx, body)))
 }
 
-fn platform_select(
-    id: &str,
-    name: &str,
-    label: &str,
-    selected: Option<&str>,
-    errors: &Errors,
-) -> Markup {
-    let err = errors.get(name);
-    let err_id = format!("{id}-err");
+/// A sold pair's sale: price, fee lines, payout, and the profit against its cost.
+fn sale_panel(loc: &Locale, sale: &soleflip_app::ledger::PairSale, cost_known: bool) -> Markup {
+    let o = &sale.order;
+    let money = |a: Decimal| loc.money(a, &o.currency);
     html! {
-        div.field {
-            label for=(id) { (label) }
-            select id=(id) name=(name) aria-invalid=[err.map(|_| "true")] aria-describedby=[err.map(|_| err_id.as_str())] {
-                @for (slug, shown) in PLATFORMS {
-                    option value=(slug) selected[selected == Some(*slug)] { (shown) }
-                }
+        section.panel aria-labelledby="h-sale" {
+            h2 id="h-sale" { "Sale" }
+            p {
+                "Sold on " (platform_name(&o.platform)) " " time datetime=(o.sold_at) { (loc.time(&o.sold_at)) }
+                @if let Some(s) = &o.status { " · " (s) }
             }
-            @if let Some(e) = err { p.error id=(err_id) { (e) } }
+            (table(Some("sale"), &[col("Line"), num("Amount")], html! {
+                tr { th scope="row" { "Sale price" } td.num { (money(o.sale_price)) } }
+                @if !sale.fees.is_empty() { tr { th scope="row" colspan="2" { "Fees" } } }
+                @for f in &sale.fees {
+                    tr { td { (state_label(&f.kind)) @if f.source == "derived" { " (derived)" } } td.num { (money(f.amount)) } }
+                }
+                tr { th scope="row" { "Payout" } td.num { data id="sale-payout" value=(o.payout.map(|p| p.to_string()).unwrap_or_default()) { (money_opt(loc, o.payout, &o.currency)) } } }
+                tr {
+                    th scope="row" { "Profit" }
+                    @match sale.profit {
+                        Some(profit) => td class=(if profit.is_sign_negative() { "num loss" } else { "num gain" }) { data id="sale-profit" value=(profit) { (money(profit)) } },
+                        None if !cost_known => td.num id="sale-profit" { "cost unknown" },
+                        None => td.num id="sale-profit" { "—" },
+                    }
+                }
+            }))
+            @if o.flagged {
+                p.hint { "The reported payout did not balance: a derived line makes up the difference." }
+            }
         }
     }
+}
+
+/// A platform's name as people write it (its slug when it is not one of ours).
+fn platform_name(slug: &str) -> &str {
+    PLATFORMS
+        .iter()
+        .find(|(s, _)| *s == slug)
+        .map_or(slug, |(_, shown)| shown)
 }
 
 #[derive(Deserialize)]
@@ -1188,25 +1383,22 @@ struct MoveForm {
 
 async fn pair_move(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    reader: Reader,
     Path(id): Path<String>,
     Form(form): Form<MoveForm>,
 ) -> Result<Response, Response> {
-    let ctx = Ctx::of(&headers, &caller, "inventory");
+    let ctx = reader.ctx("inventory");
     let pair = pair_id(&ctx, &id)?;
-    let reason = form
-        .reason
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty());
-    let result = state.app.inventory_move(pair, &form.to, reason).await;
-    audit(&state, &caller, "inventory.move", Some(&id), &result).await;
+    let result = state
+        .app
+        .inventory_move(pair, &form.to, blank(&form.reason))
+        .await;
+    audit(&state, &reader.caller, "inventory.move", Some(&id), &result).await;
     match result {
         Ok(_) => Ok(redirect(&format!("/inventory/{pair}?done=moved"))),
         Err(e) => {
             let (status, message) = user_message(e);
-            let errors = Errors::from([("to".to_owned(), message)]);
+            let errors = one_error("to", message);
             render_pair(&state, &ctx, pair, None, &errors, status).await
         }
     }
@@ -1220,18 +1412,17 @@ struct ListForm {
 
 async fn pair_list(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    reader: Reader,
     Path(id): Path<String>,
     Form(form): Form<ListForm>,
 ) -> Result<Response, Response> {
-    let ctx = Ctx::of(&headers, &caller, "inventory");
+    let ctx = reader.ctx("inventory");
     let pair = pair_id(&ctx, &id)?;
     let result = state
         .app
         .listing_add(pair, &form.platform, form.price.trim(), None)
         .await;
-    audit(&state, &caller, "listing.add", Some(&id), &result).await;
+    audit(&state, &reader.caller, "listing.add", Some(&id), &result).await;
     match result {
         Ok(_) => Ok(redirect(&format!("/inventory/{pair}?done=listed"))),
         Err(e) => {
@@ -1241,7 +1432,7 @@ async fn pair_list(
                 Some("price" | "currency") => "price",
                 _ => "form",
             };
-            let errors = Errors::from([(key.to_owned(), message)]);
+            let errors = one_error(key, message);
             render_pair(&state, &ctx, pair, None, &errors, status).await
         }
     }
@@ -1259,12 +1450,11 @@ struct SaleForm {
 
 async fn sell_page(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    reader: Reader,
     Path(id): Path<String>,
     Query(form): Query<SaleForm>,
 ) -> Result<Response, Response> {
-    let ctx = Ctx::of(&headers, &caller, "inventory");
+    let ctx = reader.ctx("inventory");
     let pair = pair_id(&ctx, &id)?;
     render_sell(&state, &ctx, pair, &form, Errors::new(), StatusCode::OK).await
 }
@@ -1317,7 +1507,7 @@ async fn render_sell(
             section.panel aria-labelledby="h-quote-form" {
                 h2 id="h-quote-form" { "1. The sale" }
                 form.stack method="get" action=(format!("/inventory/{pair}/sell")) {
-                    (platform_select("f-platform", "platform", "Platform", platform, &errors))
+                    (select_field("platform", "Platform", PLATFORMS.iter().copied(), platform.unwrap_or(""), &errors))
                     (field("price", &format!("Sale price ({})", p.currency), "text", price.unwrap_or(""), &errors, DECIMAL_REQUIRED))
                     (field("level", "Seller level (StockX 1–5, GOAT/Alias rating band; optional)", "text", level.unwrap_or(""), &errors, FieldAttrs::default()))
                     div { button type="submit" { "Show the fee quote" } }
@@ -1326,22 +1516,17 @@ async fn render_sell(
             @if let Some(q) = &quote {
                 section.panel aria-labelledby="h-quote" {
                     h2 id="h-quote" { "2. Fees and payout" }
-                    div.table-wrap tabindex="0" {
-                        table id="quote" {
-                            thead { tr { th scope="col" { "Fee" } th.num scope="col" { "Rate" } th.num scope="col" { "Amount" } } }
-                            tbody {
-                                @for l in &q.lines {
-                                    tr { td { (state_label(l.kind.label())) } td.num { (l.rate_pct.map_or_else(String::new, |r| loc.pct(r))) } td.num { (loc.money(l.amount.amount(), &p.currency)) } }
-                                }
-                                tr { th scope="row" { "Fees" } td {} td.num { (loc.money(q.total_fees.amount(), &p.currency)) } }
-                                tr { th scope="row" { "Payout" } td {} td.num { data id="quote-payout" value=(q.payout.amount()) { (loc.money(q.payout.amount(), &p.currency)) } } }
-                                @if let Some(cost) = p.cost {
-                                    @let profit = q.payout.amount() - cost;
-                                    tr { th scope="row" { "Profit" } td {} td.num class=(if profit.is_sign_negative() { "num loss" } else { "num gain" }) { (loc.money(profit, &p.currency)) } }
-                                }
-                            }
+                    (table(Some("quote"), &[col("Fee"), num("Rate"), num("Amount")], html! {
+                        @for l in &q.lines {
+                            tr { td { (state_label(l.kind.label())) } td.num { (l.rate_pct.map_or_else(String::new, |r| loc.pct(r))) } td.num { (loc.money(l.amount.amount(), &p.currency)) } }
                         }
-                    }
+                        tr { th scope="row" { "Fees" } td {} td.num { (loc.money(q.total_fees.amount(), &p.currency)) } }
+                        tr { th scope="row" { "Payout" } td {} td.num { data id="quote-payout" value=(q.payout.amount()) { (loc.money(q.payout.amount(), &p.currency)) } } }
+                        @if let Some(cost) = p.cost {
+                            @let profit = q.payout.amount() - cost;
+                            tr { th scope="row" { "Profit" } td {} td.num class=(if profit.is_sign_negative() { "num loss" } else { "num gain" }) { (loc.money(profit, &p.currency)) } }
+                        }
+                    }))
                     form.stack method="post" action=(format!("/inventory/{pair}/sell")) {
                         input type="hidden" name="platform" value=(platform.unwrap_or(""));
                         input type="hidden" name="price" value=(price.unwrap_or(""));
@@ -1358,12 +1543,11 @@ async fn render_sell(
 
 async fn sell_submit(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    reader: Reader,
     Path(id): Path<String>,
     Form(form): Form<SaleForm>,
 ) -> Result<Response, Response> {
-    let ctx = Ctx::of(&headers, &caller, "inventory");
+    let ctx = reader.ctx("inventory");
     let pair = pair_id(&ctx, &id)?;
     let req = SaleRequest {
         pair,
@@ -1374,7 +1558,7 @@ async fn sell_submit(
         ..SaleRequest::default()
     };
     let result = state.app.sale_record(&req).await;
-    audit(&state, &caller, "sale.record", Some(&id), &result).await;
+    audit(&state, &reader.caller, "sale.record", Some(&id), &result).await;
     match result {
         Ok(_) => Ok(redirect(&format!("/inventory/{pair}?done=sold"))),
         Err(e) => {
@@ -1385,7 +1569,7 @@ async fn sell_submit(
                 Some("platform") => "platform",
                 _ => "form",
             };
-            let errors = Errors::from([(key.to_owned(), message)]);
+            let errors = one_error(key, message);
             // The quote is not drawn again over an error: the reader fixes the field first.
             render_sell(&state, &ctx, pair, &form, errors, status).await
         }
@@ -1404,12 +1588,8 @@ struct PurchaseQuery {
     lines: Option<usize>,
 }
 
-async fn purchase_page(
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    Query(q): Query<PurchaseQuery>,
-) -> Response {
-    let ctx = Ctx::of(&headers, &caller, "purchase");
+async fn purchase_page(reader: Reader, Query(q): Query<PurchaseQuery>) -> Response {
+    let ctx = reader.ctx("purchase");
     let n = q.lines.unwrap_or(PURCHASE_LINES).clamp(1, MAX_LINES);
     page(
         StatusCode::OK,
@@ -1450,11 +1630,11 @@ fn purchase_form(
                             fieldset {
                                 legend { "Line " (i + 1) }
                                 div.line-fields {
-                                    (field(&format!("sku_{i}"), "SKU", "text", v(&format!("sku_{i}")), errors, FieldAttrs { required: i == 0, inputmode: None, autocomplete: Some("off"), size_check: false }))
-                                    (field(&format!("size_{i}"), "Size", "text", v(&format!("size_{i}")), errors, FieldAttrs { required: i == 0, inputmode: None, autocomplete: Some("off"), size_check: true }))
+                                    (field(&format!("sku_{i}"), "SKU", "text", v(&format!("sku_{i}")), errors, FieldAttrs { required: i == 0, ..FieldAttrs::required("off") }))
+                                    (field(&format!("size_{i}"), "Size", "text", v(&format!("size_{i}")), errors, FieldAttrs { required: i == 0, size_check: true, ..FieldAttrs::required("off") }))
                                     (field(&format!("price_{i}"), "Net price", "text", v(&format!("price_{i}")), errors, FieldAttrs { required: i == 0, ..DECIMAL }))
                                     (field(&format!("vat_{i}"), "VAT rate % (optional)", "text", v(&format!("vat_{i}")), errors, DECIMAL))
-                                    (field(&format!("qty_{i}"), "Quantity", "number", if v(&format!("qty_{i}")).is_empty() { "1" } else { v(&format!("qty_{i}")) }, errors, FieldAttrs { required: false, inputmode: Some("numeric"), autocomplete: None, size_check: false }))
+                                    (field(&format!("qty_{i}"), "Quantity", "number", if v(&format!("qty_{i}")).is_empty() { "1" } else { v(&format!("qty_{i}")) }, errors, FieldAttrs { autocomplete: None, ..WHOLE }))
                                 }
                             }
                         }
@@ -1471,11 +1651,10 @@ fn purchase_form(
 
 async fn purchase_submit(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    reader: Reader,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = Ctx::of(&headers, &caller, "purchase");
+    let ctx = reader.ctx("purchase");
     let values: HashMap<String, String> = pairs.into_iter().collect();
     let lines = values
         .get("lines")
@@ -1566,7 +1745,7 @@ async fn purchase_submit(
     let result = state.app.purchase_add(&req).await;
     audit(
         &state,
-        &caller,
+        &reader.caller,
         "purchase.add",
         req.invoice.as_deref(),
         &result,
@@ -1578,24 +1757,19 @@ async fn purchase_submit(
             let body = html! {
                 p.notice role="status" { "Recorded: " (report.lines.iter().map(|l| l.pairs.len()).sum::<usize>()) " pairs, total cost " (loc.money(report.total_cost, &report.currency)) "." }
                 section.panel aria-label="Pairs of this purchase" {
-                    div.table-wrap tabindex="0" {
-                        table id="purchased" {
-                            thead { tr { th scope="col" { "Line" } th scope="col" { "SKU" } th scope="col" { "Size" } th scope="col" { "Pair" } th.num scope="col" { "Cost" } } }
-                            tbody {
-                                @for l in &report.lines {
-                                    @for p in &l.pairs {
-                                        tr {
-                                            td { (l.line_no) }
-                                            td { (l.sku) }
-                                            td { (l.size) }
-                                            td { a.pair-link href=(format!("/inventory/{}", p.id)) { "Open pair" } }
-                                            td.num { (loc.money(p.cost_basis, &report.currency)) }
-                                        }
-                                    }
+                    (table(Some("purchased"), &[col("Line"), col("SKU"), col("Size"), col("Pair"), num("Cost")], html! {
+                        @for l in &report.lines {
+                            @for p in &l.pairs {
+                                tr {
+                                    td { (l.line_no) }
+                                    td { (l.sku) }
+                                    td { (l.size) }
+                                    td { a.pair-link href=(format!("/inventory/{}", p.id)) { "Open pair" } }
+                                    td.num { (loc.money(p.cost_basis, &report.currency)) }
                                 }
                             }
                         }
-                    }
+                    }))
                 }
                 p { a.button href="/purchases/new" { "Add another purchase" } }
             };
@@ -1656,14 +1830,10 @@ struct SizeQuery {
     brand: Option<String>,
 }
 
-async fn sizes_page(
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    Query(q): Query<SizeQuery>,
-) -> Response {
+async fn sizes_page(reader: Reader, Query(q): Query<SizeQuery>) -> Response {
     use soleflip_app::domain::sizes::{BrandFamily, Conversion};
     use soleflip_app::sizes::{parse_size, ParseReport, ParseRequest};
-    let ctx = Ctx::of(&headers, &caller, "sizes");
+    let ctx = reader.ctx("sizes");
     let input = blank(&q.input);
     let brand = blank(&q.brand);
     let mut errors = Errors::new();
@@ -1702,17 +1872,9 @@ async fn sizes_page(
     let body = html! {
         (form_error(&errors))
         form.filters method="get" action="/sizes" {
-            (field("input", "Size as written (US 10, EU 44 2/3, UK 9, 28.5 cm)", "text", input.unwrap_or(""), &errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("off"), size_check: false }))
-            div.field {
-                label for="f-brand" { "Brand" }
-                select id="f-brand" name="brand" aria-invalid=[errors.get("brand").map(|_| "true")] {
-                    option value="" { "(no brand: no equivalents)" }
-                    @for b in BrandFamily::ALL {
-                        option value=(b.slug()) selected[brand == Some(b.slug())] { (b) }
-                    }
-                }
-                @if let Some(e) = errors.get("brand") { p.error { (e) } }
-            }
+            (field("input", "Size as written (US 10, EU 44 2/3, UK 9, 28.5 cm)", "text", input.unwrap_or(""), &errors, FieldAttrs::required("off")))
+            @let brands: Vec<(&str, String)> = BrandFamily::ALL.iter().map(|b| (b.slug(), b.to_string())).collect();
+            (select_field("brand", "Brand", std::iter::once(("", "(no brand: no equivalents)")).chain(brands.iter().map(|(v, l)| (*v, l.as_str()))), brand.unwrap_or(""), &errors))
             div { button type="submit" { "Look up" } }
         }
         @if let Some(ParseReport::Parsed { input, size, equivalents, standardized, standardized_refused, .. }) = &report {
@@ -1757,12 +1919,8 @@ fn actor_of(caller: &Caller) -> Actor {
     Actor::of(&caller.principal, Some(caller.client.clone()))
 }
 
-async fn users_page(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-) -> Result<Response, Response> {
-    let ctx = Ctx::of(&headers, &caller, "users");
+async fn users_page(State(state): State<AppState>, reader: Reader) -> Result<Response, Response> {
+    let ctx = reader.ctx("users");
     render_users(&state, &ctx, &Errors::new(), None, StatusCode::OK).await
 }
 
@@ -1779,42 +1937,30 @@ async fn render_users(
         @if let Some(n) = notice { p.notice role="status" { (n) } }
         (form_error(errors))
         section.panel aria-label="Users" {
-            div.table-wrap tabindex="0" {
-                table id="users" {
-                    thead { tr { th scope="col" { "User" } th scope="col" { "Role" } th scope="col" { "State" } th scope="col" { "Last login" } th scope="col" { span.skip { "Actions" } } } }
-                    tbody {
-                        @for u in &users {
-                            tr {
-                                td { (u.username) }
-                                td { (u.role) }
-                                td { @if u.active { "active" } @else { "disabled" } }
-                                td { (u.last_login.as_deref().map_or_else(|| "never".to_owned(), |t| loc.time(t))) }
-                                td {
-                                    @if u.active && u.username != ctx.who.as_ref().map_or("", |w| w.0.as_str()) {
-                                        form method="post" action=(format!("/admin/users/{}/disable", encode(&u.username))) {
-                                            button.secondary type="submit" aria-label=(format!("Disable {}", u.username)) { "Disable" }
-                                        }
-                                    }
+            (table(Some("users"), &[col("User"), col("Role"), col("State"), col("Last login"), hidden("Actions")], html! {
+                @for u in &users {
+                    tr {
+                        td { (u.username) }
+                        td { (u.role) }
+                        td { @if u.active { "active" } @else { "disabled" } }
+                        td { (u.last_login.as_deref().map_or_else(|| "never".to_owned(), |t| loc.time(t))) }
+                        td {
+                            @if u.active && u.username != ctx.who.as_ref().map_or("", |w| w.0.as_str()) {
+                                form method="post" action=(format!("/admin/users/{}/disable", encode(&u.username))) {
+                                    button.secondary type="submit" aria-label=(format!("Disable {}", u.username)) { "Disable" }
                                 }
                             }
                         }
                     }
                 }
-            }
+            }))
         }
         section.panel aria-labelledby="h-add-user" {
             h2 id="h-add-user" { "Add a user" }
             form.stack method="post" action="/admin/users" {
-                (field("username", "User name", "text", "", errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("off"), size_check: false }))
-                div.field {
-                    label for="f-role" { "Role" }
-                    select id="f-role" name="role" {
-                        option value="readonly" { "readonly: sees everything, changes nothing" }
-                        option value="user" selected { "user: buys, lists, sells, imports" }
-                        option value="admin" { "admin: also users, tokens, backups, database" }
-                    }
-                }
-                (field("password", "Password (at least 12 characters)", "password", "", errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("new-password"), size_check: false }))
+                (field("username", "User name", "text", "", errors, FieldAttrs::required("off")))
+                (select_field("role", "Role", ROLES.iter().copied(), "user", errors))
+                (field("password", "Password (at least 12 characters)", "password", "", errors, FieldAttrs::required("new-password")))
                 div { button type="submit" { "Add the user" } }
             }
         }
@@ -1831,17 +1977,16 @@ struct UserForm {
 
 async fn user_add(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    reader: Reader,
     Form(form): Form<UserForm>,
 ) -> Result<Response, Response> {
-    let ctx = Ctx::of(&headers, &caller, "users");
+    let ctx = reader.ctx("users");
     let result = match Role::parse(&form.role) {
         Ok(role) => {
             state
                 .app
                 .user_add(
-                    &actor_of(&caller),
+                    &actor_of(&reader.caller),
                     form.username.trim(),
                     role,
                     Some(&form.password),
@@ -1870,7 +2015,7 @@ async fn user_add(
                 _ if message.contains("exists already") => "username",
                 _ => "form",
             };
-            let errors = Errors::from([(key.to_owned(), message)]);
+            let errors = one_error(key, message);
             render_users(&state, &ctx, &errors, None, status).await
         }
     }
@@ -1878,12 +2023,15 @@ async fn user_add(
 
 async fn user_disable(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    reader: Reader,
     Path(name): Path<String>,
 ) -> Result<Response, Response> {
-    let ctx = Ctx::of(&headers, &caller, "users");
-    match state.app.user_disable(&actor_of(&caller), &name).await {
+    let ctx = reader.ctx("users");
+    match state
+        .app
+        .user_disable(&actor_of(&reader.caller), &name)
+        .await
+    {
         Ok(d) => {
             let notice = format!(
                 "Disabled {}; {} session(s) ended.",
@@ -1893,24 +2041,13 @@ async fn user_disable(
         }
         Err(e) => {
             let (status, message) = user_message(e);
-            render_users(
-                &state,
-                &ctx,
-                &Errors::from([("form".to_owned(), message)]),
-                None,
-                status,
-            )
-            .await
+            render_users(&state, &ctx, &one_error("form", message), None, status).await
         }
     }
 }
 
-async fn tokens_page(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-) -> Result<Response, Response> {
-    let ctx = Ctx::of(&headers, &caller, "tokens");
+async fn tokens_page(State(state): State<AppState>, reader: Reader) -> Result<Response, Response> {
+    let ctx = reader.ctx("tokens");
     render_tokens(&state, &ctx, &Errors::new(), None, StatusCode::OK).await
 }
 
@@ -1938,45 +2075,34 @@ async fn render_tokens(
         }
         (form_error(errors))
         section.panel aria-label="API tokens" {
-            div.table-wrap tabindex="0" {
-                table id="tokens" {
-                    thead { tr { th scope="col" { "User" } th scope="col" { "Name" } th scope="col" { "Created" } th scope="col" { "Expires" } th scope="col" { "Last used" } th scope="col" { "State" } } }
-                    tbody {
-                        @for t in &tokens {
-                            tr {
-                                td { (t.user) }
-                                td { (t.name) }
-                                td { (loc.time(&t.created_at)) }
-                                td { (when(&t.expires_at)) }
-                                td { (when(&t.last_used_at)) }
-                                td {
-                                    @if t.revoked_at.is_some() { "revoked " (when(&t.revoked_at)) }
-                                    @else {
-                                        form method="post" action=(format!("/admin/tokens/{}/revoke", t.id)) {
-                                            button.secondary type="submit" aria-label=(format!("Revoke {} of {}", t.name, t.user)) { "Revoke" }
-                                        }
-                                    }
+            (table(Some("tokens"), &[col("User"), col("Name"), col("Created"), col("Expires"), col("Last used"), col("State")], html! {
+                @for t in &tokens {
+                    tr {
+                        td { (t.user) }
+                        td { (t.name) }
+                        td { (loc.time(&t.created_at)) }
+                        td { (when(&t.expires_at)) }
+                        td { (when(&t.last_used_at)) }
+                        td {
+                            @if t.revoked_at.is_some() { "revoked " (when(&t.revoked_at)) }
+                            @else {
+                                form method="post" action=(format!("/admin/tokens/{}/revoke", t.id)) {
+                                    button.secondary type="submit" aria-label=(format!("Revoke {} of {}", t.name, t.user)) { "Revoke" }
                                 }
                             }
                         }
-                        @if tokens.is_empty() { tr { td colspan="6" { "No API tokens." } } }
                     }
                 }
-            }
+                @if tokens.is_empty() { tr { td colspan="6" { "No API tokens." } } }
+            }))
         }
         section.panel aria-labelledby="h-new-token" {
             h2 id="h-new-token" { "Create a token" }
             form.stack method="post" action="/admin/tokens" {
-                div.field {
-                    label for="f-user" { "For user" }
-                    select id="f-user" name="user" {
-                        @for u in users.iter().filter(|u| u.active) {
-                            option value=(u.username) { (u.username) " (" (u.role) ")" }
-                        }
-                    }
-                }
-                (field("name", "Name (what it is for)", "text", "", errors, FieldAttrs { required: true, inputmode: None, autocomplete: Some("off"), size_check: false }))
-                (field("expires_days", "Expires after days (optional)", "number", "", errors, FieldAttrs { required: false, inputmode: Some("numeric"), autocomplete: Some("off"), size_check: false }))
+                @let active: Vec<(&str, String)> = users.iter().filter(|u| u.active).map(|u| (u.username.as_str(), format!("{} ({})", u.username, u.role))).collect();
+                (select_field("user", "For user", active.iter().map(|(v, l)| (*v, l.as_str())), "", errors))
+                (field("name", "Name (what it is for)", "text", "", errors, FieldAttrs::required("off")))
+                (field("expires_days", "Expires after days (optional)", "number", "", errors, WHOLE))
                 div { button type="submit" { "Create the token" } }
             }
         }
@@ -1993,27 +2119,31 @@ struct TokenForm {
 
 async fn token_create(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    reader: Reader,
     Form(form): Form<TokenForm>,
 ) -> Result<Response, Response> {
-    let ctx = Ctx::of(&headers, &caller, "tokens");
+    let ctx = reader.ctx("tokens");
     let days = match blank(&form.expires_days) {
         None => None,
         Some(d) => match d.parse::<u32>() {
             Ok(n) if n > 0 => Some(n),
             _ => {
-                let errors = Errors::from([(
-                    "expires_days".to_owned(),
+                let errors = one_error(
+                    "expires_days",
                     format!("expires: `{d}` is not a whole number of days above zero"),
-                )]);
+                );
                 return render_tokens(&state, &ctx, &errors, None, StatusCode::BAD_REQUEST).await;
             }
         },
     };
     match state
         .app
-        .token_create(&actor_of(&caller), &form.user, form.name.trim(), days)
+        .token_create(
+            &actor_of(&reader.caller),
+            &form.user,
+            form.name.trim(),
+            days,
+        )
         .await
     {
         Ok(made) => {
@@ -2033,41 +2163,30 @@ async fn token_create(
             } else {
                 "form"
             };
-            render_tokens(
-                &state,
-                &ctx,
-                &Errors::from([(key.to_owned(), message)]),
-                None,
-                status,
-            )
-            .await
+            render_tokens(&state, &ctx, &one_error(key, message), None, status).await
         }
     }
 }
 
 async fn token_revoke(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    reader: Reader,
     Path(id): Path<String>,
 ) -> Result<Response, Response> {
-    let ctx = Ctx::of(&headers, &caller, "tokens");
+    let ctx = reader.ctx("tokens");
     let Ok(token) = id.parse::<uuid::Uuid>() else {
-        let errors = Errors::from([("form".to_owned(), format!("no API token with id {id}"))]);
+        let errors = one_error("form", format!("no API token with id {id}"));
         return render_tokens(&state, &ctx, &errors, None, StatusCode::NOT_FOUND).await;
     };
-    match state.app.token_revoke(&actor_of(&caller), token).await {
+    match state
+        .app
+        .token_revoke(&actor_of(&reader.caller), token)
+        .await
+    {
         Ok(_) => Ok(redirect("/admin/tokens")),
         Err(e) => {
             let (status, message) = user_message(e);
-            render_tokens(
-                &state,
-                &ctx,
-                &Errors::from([("form".to_owned(), message)]),
-                None,
-                status,
-            )
-            .await
+            render_tokens(&state, &ctx, &one_error("form", message), None, status).await
         }
     }
 }
@@ -2080,12 +2199,11 @@ struct DatabaseQuery {
 
 async fn database_page(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    reader: Reader,
     Query(q): Query<DatabaseQuery>,
 ) -> Result<Response, Response> {
     use soleflip_app::health::{Severity, Thresholds};
-    let ctx = Ctx::of(&headers, &caller, "database");
+    let ctx = reader.ctx("database");
     let loc = &ctx.loc;
     let status = state
         .app
@@ -2116,21 +2234,16 @@ async fn database_page(
         section.panel aria-labelledby="h-migrations" {
             h2 id="h-migrations" { "Migrations" }
             p.hint { (status.database) }
-            div.table-wrap tabindex="0" {
-                table id="migrations" {
-                    thead { tr { th scope="col" { "Version" } th scope="col" { "Name" } th scope="col" { "Applied" } th scope="col" { "Checksum" } } }
-                    tbody {
-                        @for m in &status.migrations {
-                            tr {
-                                td { (m.version) }
-                                td { (m.name) }
-                                td { (m.applied_at.as_deref().map_or_else(|| "pending".to_owned(), |t| loc.time(t))) }
-                                td { @match m.checksum_ok { Some(true) => "matches", Some(false) => "CHANGED since applied", None => "—" } }
-                            }
-                        }
+            (table(Some("migrations"), &[col("Version"), col("Name"), col("Applied"), col("Checksum")], html! {
+                @for m in &status.migrations {
+                    tr {
+                        td { (m.version) }
+                        td { (m.name) }
+                        td { (m.applied_at.as_deref().map_or_else(|| "pending".to_owned(), |t| loc.time(t))) }
+                        td { @match m.checksum_ok { Some(true) => "matches", Some(false) => "CHANGED since applied", None => "—" } }
                     }
                 }
-            }
+            }))
             p {
                 a.button.secondary href="/admin/database?run=verify" { "Verify against the migrations" }
                 " "
@@ -2154,28 +2267,195 @@ async fn database_page(
             section.panel aria-labelledby="h-health" {
                 h2 id="h-health" { "Health: " (h.worst.label()) }
                 p.hint { (h.counts.ok) " OK, " (h.counts.warn) " WARN, " (h.counts.crit) " CRIT, " (h.counts.skipped) " skipped." }
-                div.table-wrap tabindex="0" {
-                    table id="health" {
-                        thead { tr { th scope="col" { "Check" } th scope="col" { "Result" } th scope="col" { "Findings" } } }
-                        tbody {
-                            @for c in &h.checks {
-                                tr {
-                                    td { (c.title) }
-                                    td { @if let Some(why) = &c.skipped { "skipped: " (why) } @else { (c.severity.label()) } }
-                                    td {
-                                        @for f in c.findings.iter().filter(|f| f.severity != Severity::Ok) {
-                                            (f.severity.label()) " " (f.subject) ": " (f.detail) br;
-                                        }
-                                    }
+                (table(Some("health"), &[col("Check"), col("Result"), col("Findings")], html! {
+                    @for c in &h.checks {
+                        tr {
+                            td { (c.title) }
+                            td { @if let Some(why) = &c.skipped { "skipped: " (why) } @else { (c.severity.label()) } }
+                            td {
+                                @for f in c.findings.iter().filter(|f| f.severity != Severity::Ok) {
+                                    (f.severity.label()) " " (f.subject) ": " (f.detail) br;
                                 }
                             }
                         }
                     }
-                }
+                }))
             }
         }
     };
     Ok(page(StatusCode::OK, layout("Database", &ctx, body)))
+}
+
+// -------------------------------------------------------------------------------- backups
+
+async fn backups_page(State(state): State<AppState>, reader: Reader) -> Result<Response, Response> {
+    let ctx = reader.ctx("backups");
+    render_backups(&state, &ctx, None, &Errors::new(), StatusCode::OK)
+}
+
+/// A page with the API's error (the same message, in words).
+fn api_fail_page(ctx: &Ctx, e: crate::ApiError) -> Response {
+    message_page(
+        crate::status_of(e.code),
+        "Something went wrong",
+        ctx,
+        &e.message,
+    )
+}
+
+/// The time of a backup as the reader's zone shows it.
+fn backup_time(loc: &Locale, at: &chrono::DateTime<chrono::Utc>) -> String {
+    loc.time(&at.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+#[expect(
+    clippy::result_large_err,
+    reason = "the error is the error page itself, made once per request"
+)]
+fn render_backups(
+    state: &AppState,
+    ctx: &Ctx,
+    notice: Option<Markup>,
+    errors: &Errors,
+    status: StatusCode,
+) -> Result<Response, Response> {
+    let (dir, mut backups) = crate::routes::backups(state).map_err(|e| api_fail_page(ctx, e))?;
+    backups.sort_by(|a, b| b.taken_at.cmp(&a.taken_at).then(b.stem.cmp(&a.stem)));
+    let loc = &ctx.loc;
+    let body = html! {
+        @if let Some(n) = notice { (n) }
+        (form_error(errors))
+        section.panel aria-labelledby="h-take" {
+            h2 id="h-take" { "Take a backup" }
+            p.hint { "A " code { "pg_dump" } " of the database and its manifest (checksum, row count per table), into " code { (dir.display()) } "." }
+            form.stack method="post" action="/admin/backups" {
+                div.check {
+                    input id="f-verify" name="verify" type="checkbox" value="1";
+                    label for="f-verify" { "Verify it right away (restore into a scratch database and compare)" }
+                }
+                div { button type="submit" { "Take a backup" } }
+            }
+        }
+        section.panel aria-labelledby="h-backups" {
+            h2 id="h-backups" { "Backups" }
+            (table(Some("backups"), &[col("Taken"), col("Database"), num("Size"), col("Verification"), col("Check")], html! {
+                @for b in &backups {
+                    tr {
+                        td { time datetime=(b.taken_at.to_rfc3339()) { (backup_time(loc, &b.taken_at)) } }
+                        td { (b.database) }
+                        td.num { (b.size.map_or_else(|| "—".to_owned(), |n| loc.bytes(n))) }
+                        td { @if b.verified { span.state.verified { "verified" } } @else { "not verified" } }
+                        td {
+                            form method="post" action=(format!("/admin/backups/{}/verify", b.stem)) {
+                                button.secondary type="submit" aria-label=(format!("Verify the backup of {}", backup_time(loc, &b.taken_at))) { "Verify" }
+                            }
+                        }
+                    }
+                }
+                @if backups.is_empty() { tr { td colspan="5" { "No backups yet." } } }
+            }))
+        }
+    };
+    Ok(page(status, layout("Backups", ctx, body)))
+}
+
+#[derive(Deserialize)]
+struct TakeForm {
+    verify: Option<String>,
+}
+
+/// What a verification found, as the page says it.
+fn verify_notice(v: &soleflip_app::backup::BackupVerifyReport) -> Markup {
+    html! {
+        @if v.ok {
+            p.notice id="verify-result" role="status" { "Verified: restored into a scratch database, " (v.tables) " tables and " (v.total_rows) " rows as the manifest says." }
+        } @else {
+            div.alert id="verify-result" role="alert" {
+                p { "The backup differs from its manifest:" }
+                ul { @for d in &v.differences { li { (d) } } }
+            }
+        }
+    }
+}
+
+async fn backup_take(
+    State(state): State<AppState>,
+    reader: Reader,
+    Form(form): Form<TakeForm>,
+) -> Result<Response, Response> {
+    let ctx = reader.ctx("backups");
+    let result = crate::routes::take_backup(&state, form.verify.is_some())
+        .await
+        .map_err(|e| api_fail_page(&ctx, e))?;
+    let target = result.as_ref().ok().map(|r| r.dump.display().to_string());
+    audit(
+        &state,
+        &reader.caller,
+        "backup.create",
+        target.as_deref(),
+        &result,
+    )
+    .await;
+    match result {
+        Ok(r) => {
+            let notice = html! {
+                p.notice id="backup-result" role="status" {
+                    "Backup taken: " (r.manifest.file) ", " (ctx.loc.bytes(r.manifest.size)) ", " (r.manifest.total_rows) " rows."
+                }
+                @if let Some(v) = &r.verify { (verify_notice(v)) }
+            };
+            render_backups(
+                &state,
+                &ctx,
+                Some(notice),
+                &Errors::new(),
+                StatusCode::CREATED,
+            )
+        }
+        Err(e) => {
+            let (status, message) = user_message(e);
+            let errors = one_error("form", message);
+            render_backups(&state, &ctx, None, &errors, status)
+        }
+    }
+}
+
+async fn backup_verify(
+    State(state): State<AppState>,
+    reader: Reader,
+    Path(name): Path<String>,
+) -> Result<Response, Response> {
+    let ctx = reader.ctx("backups");
+    let (stem, result) = match crate::routes::verify_backup(&state, &name).await {
+        Ok(done) => done,
+        Err(e) => {
+            let status = crate::status_of(e.code);
+            let errors = one_error("form", e.message);
+            return render_backups(&state, &ctx, None, &errors, status);
+        }
+    };
+    audit(
+        &state,
+        &reader.caller,
+        "backup.verify",
+        Some(&stem),
+        &result,
+    )
+    .await;
+    match result {
+        Ok(v) => render_backups(
+            &state,
+            &ctx,
+            Some(verify_notice(&v)),
+            &Errors::new(),
+            StatusCode::OK,
+        ),
+        Err(e) => {
+            let (status, message) = user_message(e);
+            let errors = one_error("form", message);
+            render_backups(&state, &ctx, None, &errors, status)
+        }
+    }
 }
 
 /// The escaped text of a value for tests of this module.

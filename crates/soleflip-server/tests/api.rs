@@ -808,3 +808,219 @@ async fn a_token_used_is_marked_used() {
     assert_eq!(before[0].last_used_at, None);
     assert!(after[0].last_used_at.is_some());
 }
+
+#[tokio::test]
+async fn an_admin_prunes_the_price_history_a_bad_duration_is_named_and_each_call_is_audited() {
+    let server = common::spawn().await;
+    let admin = token_for(&server, "pruner", Role::Admin).await;
+    let send = |body: Value| {
+        server
+            .client
+            .post(server.url("/api/v1/prices/prune"))
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+    };
+
+    let (dry_status, dry) = envelope(
+        send(json!({ "older_than": "18months", "dry_run": true }))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (bad_status, bad) = envelope(send(json!({ "older_than": "18" })).await.unwrap()).await;
+    let audit: Value = server
+        .client
+        .get(server.url("/api/v1/audit?limit=10"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    assert_eq!(dry_status, 200, "{dry}");
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(dry["older_than"], "18 months");
+    assert_eq!(dry["rows_removed"], 0);
+    assert_eq!(bad_status, StatusCode::BAD_REQUEST, "{bad}");
+    assert!(
+        bad.to_string()
+            .contains("--older-than \\\"18\\\": not a duration (a unit is missing)"),
+        "{bad}"
+    );
+    let seen: Vec<(&str, &str)> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"].as_str().unwrap().starts_with("prices.prune"))
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap(),
+                e["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen.len(),
+        2,
+        "both calls audited, the refused one too: {audit}"
+    );
+    assert_eq!(seen[1], ("prices.prune.dry_run", "ok"));
+}
+
+#[tokio::test]
+async fn the_inventory_filters_by_brand_and_size_and_pages_both_ways_in_any_sort() {
+    let server = common::spawn().await;
+    let user = token_for(&server, "sorter", Role::User).await;
+    for (sku, size, price) in [
+        ("DD1391-100", "US 10", "120.00"),
+        ("GW2871", "US 9", "80.00"),
+        ("DD1391-100", "US 9", "95.00"),
+    ] {
+        let res = server
+            .client
+            .post(server.url("/api/v1/purchases"))
+            .bearer_auth(&user)
+            .json(&json!({ "lines": [{ "sku": sku, "size": size, "price": price }] }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    // Pairs of unknown cost (sold through an import without a purchase) come last.
+    let report = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../soleflip-app/tests/fixtures/imports/stockx_sales.csv");
+    server
+        .app
+        .import_stockx_sales(&report, false, &|_| {})
+        .await
+        .unwrap();
+    let costs = |pages: &[Vec<Value>]| -> Vec<Option<String>> {
+        pages
+            .iter()
+            .flatten()
+            .map(|p| p["cost"].as_str().map(str::to_owned))
+            .collect()
+    };
+
+    let whole = all_pages(
+        &server,
+        &user,
+        "/api/v1/inventory?sort=-price",
+        "pairs",
+        500,
+    )
+    .await;
+    let paged = all_pages(&server, &user, "/api/v1/inventory?sort=-price", "pairs", 2).await;
+    let nikes = all_pages(
+        &server,
+        &user,
+        "/api/v1/inventory?brand=NIKE&sort=sku",
+        "pairs",
+        1,
+    )
+    .await;
+    let nines = all_pages(
+        &server,
+        &user,
+        "/api/v1/inventory?size=US%209&sort=price",
+        "pairs",
+        500,
+    )
+    .await;
+    let bad = server
+        .client
+        .get(server.url("/api/v1/inventory?sort=colour"))
+        .bearer_auth(&user)
+        .send()
+        .await
+        .unwrap();
+    // Backward from the last page to the first, by prev_cursor.
+    let mut back = Vec::new();
+    let last: Value = server
+        .client
+        .get(server.url("/api/v1/inventory?sort=-price&limit=2"))
+        .bearer_auth(&user)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut cursor = last["next_cursor"].as_str().map(str::to_owned);
+    let mut forward_last = last;
+    while let Some(c) = cursor {
+        forward_last = server
+            .client
+            .get(server.url(&format!("/api/v1/inventory?sort=-price&limit=2&cursor={c}")))
+            .bearer_auth(&user)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        cursor = forward_last["next_cursor"].as_str().map(str::to_owned);
+    }
+    back.push(forward_last["pairs"].as_array().unwrap().clone());
+    let mut before = forward_last["prev_cursor"].as_str().map(str::to_owned);
+    while let Some(c) = before {
+        let page: Value = server
+            .client
+            .get(server.url(&format!("/api/v1/inventory?sort=-price&limit=2&before={c}")))
+            .bearer_auth(&user)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(page["next_cursor"].is_string(), "{page}");
+        back.push(page["pairs"].as_array().unwrap().clone());
+        before = page["prev_cursor"].as_str().map(str::to_owned);
+        assert!(back.len() < 20, "the pages never end");
+    }
+    back.reverse();
+
+    let known = costs(&whole);
+    let priced: Vec<&str> = known.iter().flatten().map(String::as_str).collect();
+    assert_eq!(priced, ["120.00", "95.00", "80.00"], "dearest first");
+    assert!(
+        known.len() > 3 && known[3..].iter().all(Option::is_none),
+        "{known:?}"
+    );
+    assert_eq!(costs(&paged), known, "pages of 2 give the whole list");
+    assert_eq!(costs(&back), known, "and so do the pages read backward");
+    let skus: Vec<&str> = nikes
+        .iter()
+        .flatten()
+        .map(|p| p["sku"].as_str().unwrap())
+        .collect();
+    assert!(
+        skus.len() > 2 && skus.windows(2).all(|w| w[0] <= w[1]),
+        "{skus:?}"
+    );
+    assert!(
+        nikes.iter().flatten().all(|p| p["brand"] == "Nike"),
+        "{nikes:?}"
+    );
+    assert_eq!(
+        nines[0]
+            .iter()
+            .map(|p| p["cost"].as_str())
+            .collect::<Vec<_>>()[..2],
+        [Some("80.00"), Some("95.00")]
+    );
+    assert!(nines[0].iter().all(|p| p["size"] == "US 9.0"));
+    let (status, body) = envelope(bad).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("sort:"),
+        "{body}"
+    );
+}

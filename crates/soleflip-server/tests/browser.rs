@@ -325,6 +325,15 @@ async fn a_reseller_buys_lists_and_sells_in_the_browser_and_a_reader_can_only_lo
     b.go(&url("/admin/database?run=verify")).await;
     assert!(b.text("#verify-result").await.starts_with("OK"));
     b.shoot("admin-database").await;
+    b.go(&url("/admin/backups")).await;
+    b.shoot("admin-backups-empty").await;
+    b.submit("form[action='/admin/backups'] button").await;
+    assert!(b.text("#backup-result").await.starts_with("Backup taken"));
+    assert!(b.text("#backups").await.contains("not verified"));
+    b.submit("#backups form button").await;
+    assert!(b.text("#verify-result").await.starts_with("Verified"));
+    assert!(!b.text("#backups").await.contains("not verified"));
+    b.shoot("admin-backups").await;
     b.submit("form[action='/logout'] button").await;
     b.at("/login").await;
 
@@ -463,6 +472,11 @@ async fn a_reseller_buys_lists_and_sells_in_the_browser_and_a_reader_can_only_lo
     b.shoot("sell-quote").await;
     b.submit("form[action$='/sell'][method=post] button").await;
     assert_eq!(b.text("#pair-state").await, "need shipping");
+    assert_eq!(
+        b.value("#sale-profit").await,
+        payout - cost,
+        "the pair's page shows its sale's profit"
+    );
     b.shoot("pair-sold").await;
 
     b.go(&url("/")).await;
@@ -509,6 +523,34 @@ async fn a_reseller_buys_lists_and_sells_in_the_browser_and_a_reader_can_only_lo
         "{shown}"
     );
     b.shoot("import-done").await;
+    // Matching and opportunities: a retail feed whose offers the cascade matches, one of them
+    // sent to review (its size labels disagree), accepted here with its size.
+    server.seed_arbitrage().await;
+    b.go(&url("/matches")).await;
+    b.submit("form[action='/matches/run'] button").await;
+    b.at("/matches").await;
+    assert!(b.text("main").await.contains("disagree"));
+    b.shoot("matches").await;
+    let accept = b
+        .client
+        .find(Locator::Css("form[action$='/accept'] input[name=size]"))
+        .await
+        .unwrap();
+    accept.send_keys("US 10").await.unwrap();
+    b.submit("form[action$='/accept'] button").await;
+    b.at("/matches").await;
+    assert_eq!(
+        b.count("form[action$='/accept']").await,
+        0,
+        "the queue is empty"
+    );
+    b.go(&url("/opportunities?min_profit=30&sort=roi")).await;
+    let table = b.text("main table").await;
+    assert!(
+        table.contains("DD1391-100") && table.contains("EU 44.0"),
+        "{table}"
+    );
+    b.shoot("opportunities").await;
     b.go(&url("/admin/users")).await;
     assert!(
         b.text("main").await.contains("does not allow"),
@@ -524,7 +566,13 @@ async fn a_reseller_buys_lists_and_sells_in_the_browser_and_a_reader_can_only_lo
     b.submit("form[action='/login'] button").await;
     b.at("/").await;
     b.shoot("readonly-dashboard").await;
-    for page in ["/", "/inventory", &pair_url] {
+    for page in [
+        "/",
+        "/inventory",
+        &pair_url,
+        "/matches?status=matched",
+        "/opportunities",
+    ] {
         b.go(&url(page)).await;
         let mutating = b.count("form[method=post]:not([action='/logout'])").await;
         let links = b.count("a[href*='/sell'], a[href^='/purchases']").await;

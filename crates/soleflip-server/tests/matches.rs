@@ -8,41 +8,9 @@
 
 mod common;
 
-use std::path::Path;
-
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use soleflip_app::auth::Role;
-
-/// A catalog product DD1391-100 (Nike), StockX quotes on its US M 10 (EU 44) size row, and the
-/// hand-written feed of the app's arbitrage tests.
-async fn seed(server: &common::Server) {
-    let mut conn = server.db.connect().await;
-    sqlx::raw_sql(
-        "insert into products.products (sku, name, brand_id, category_id)
-         select 'DD1391-100', 'Nike Dunk Low Retro', b.id, c.id
-           from core.brands b, core.categories c where b.slug = 'nike' order by c.id limit 1;
-         insert into products.sizes (brand_id, cohort, region, value, standardized_value)
-         select id, 'M', 'US', '10.0', 44.0 from core.brands where slug = 'nike';
-         insert into integration.price_sources
-             (product_id, size_id, source_type, source_product_id, price_type, price_cents,
-              currency, in_stock)
-         select p.id, s.id, 'stockxapi', q.id, 'resale', q.cents, 'EUR', true
-           from products.products p, products.sizes s,
-                (values ('v10:highest_bid', 15000), ('v10:lowest_ask', 17000)) q(id, cents)
-          where p.sku = 'DD1391-100' and s.region = 'US' and s.value = '10.0';",
-    )
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    let feed = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../soleflip-app/tests/fixtures/awin/arbitrage_feed.csv");
-    server
-        .app
-        .import_awin(&feed, Default::default(), &mut |_| {})
-        .await
-        .unwrap();
-}
 
 async fn call(
     server: &common::Server,
@@ -67,7 +35,7 @@ async fn call(
 async fn a_user_runs_the_cascade_accepts_a_proposal_with_its_size_and_lists_the_opportunities() {
     // arrange
     let server = common::spawn().await;
-    seed(&server).await;
+    server.seed_arbitrage().await;
     let user = server.token_for("ulla", Role::User).await;
     let post = reqwest::Method::POST;
     let get = reqwest::Method::GET;
@@ -143,7 +111,7 @@ async fn a_user_runs_the_cascade_accepts_a_proposal_with_its_size_and_lists_the_
 async fn readonly_reads_matches_and_opportunities_but_cannot_decide_or_mark_them_seen() {
     // arrange
     let server = common::spawn().await;
-    seed(&server).await;
+    server.seed_arbitrage().await;
     let user = server.token_for("ulla", Role::User).await;
     let reader = server.token_for("rita", Role::Readonly).await;
     call(

@@ -48,6 +48,8 @@ pub struct BackupEntry {
     #[serde(skip)]
     seq: u32,
     pub files: Vec<PathBuf>,
+    /// The dump's size in bytes (None: no dump file).
+    pub size: Option<u64>,
     /// A verification record exists and names the checksum in the manifest.
     pub verified: bool,
 }
@@ -121,12 +123,19 @@ pub fn list_backups(dir: &Path) -> anyhow::Result<Vec<BackupEntry>> {
             }
             _ => false,
         };
+        let size = files
+            .iter()
+            .find(|f| f.to_string_lossy().ends_with(DUMP_EXT))
+            .and_then(|f| fs::symlink_metadata(f).ok())
+            .filter(std::fs::Metadata::is_file)
+            .map(|m| m.len());
         out.push(BackupEntry {
             stem,
             database,
             taken_at,
             seq,
             files,
+            size,
             verified,
         });
     }

@@ -5,4 +5,4 @@ select distinct on (merchant_id, merchant_product_id) *
 from awin_stage
 order by merchant_id, merchant_product_id, line desc;
 
-analyze awin_incoming;
+analyze awin_incoming (merchant_id, merchant_product_id);

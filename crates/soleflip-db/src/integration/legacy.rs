@@ -122,7 +122,8 @@ pub struct Applied {
     pub bulk_loaded: Vec<String>,
 }
 
-/// Writes what [`stage`] decided: new price sources, newer observations over existing ones,
+/// Writes what [`stage`] decided (after creating the month partitions of `price_history` its
+/// history rows fall in): new price sources, newer observations over existing ones,
 /// older observations into history, and the record of every moved row. A table about to
 /// receive at least as many rows as it holds is bulk loaded: its foreign keys and the indexes
 /// nothing depends on are dropped first and rebuilt after the writes (`legacy_bulk_drop.sql`),
@@ -130,6 +131,9 @@ pub struct Applied {
 /// be had within [`BULK_LOCK_WAIT`] (a reader's transaction holds the table), the rows are
 /// written through the indexes instead.
 pub async fn apply(conn: &mut PgConnection) -> Result<Applied, sqlx::Error> {
+    sqlx::query(include_str!("legacy_months.sql"))
+        .execute(&mut *conn)
+        .await?;
     let mut bulk_loaded: Vec<String> = sqlx::query_scalar(include_str!("legacy_bulk_tables.sql"))
         .fetch_all(&mut *conn)
         .await?;

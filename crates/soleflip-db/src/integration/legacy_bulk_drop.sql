@@ -8,7 +8,9 @@
 -- every index (PostgreSQL's own advice for populating a database). Measured on 837,100 new
 -- price sources: 3.7 s to write them, then 15 s to rebuild the indexes and keys of all three
 -- price tables, against 52 s to write them through price_sources' 14 indexes. Dropping takes
--- an ACCESS EXCLUSIVE lock on the table until commit: readers wait.
+-- an ACCESS EXCLUSIVE lock on the table until commit: readers wait. A partitioned table
+-- (integration.price_history) is named by its parent: its keys and indexes are dropped and
+-- rebuilt on the parent, which does so on every partition.
 -- comment_sql restores the comment; for an object without one it reads `... is NULL`.
 create or replace temporary view bulk_definitions as
 with t as (
@@ -34,8 +36,13 @@ with t as (
     where not exists (select 1 from pg_constraint f
                       where f.confrelid = t.oid and f.contype = 'f')
 ), plain as (
+    -- An index of a partitioned table reads back as CREATE INDEX ... ON ONLY <table>, which
+    -- would rebuild it on the parent alone, invalid and without its partitions' indexes: it
+    -- is recreated without ONLY (which builds and attaches every partition's index).
     select 2 as step, t.tname, i.relname::text,
-           pg_get_indexdef(x.indexrelid),
+           case when i.relkind = 'I'
+                then replace(pg_get_indexdef(x.indexrelid), ' ON ONLY ', ' ON ')
+                else pg_get_indexdef(x.indexrelid) end,
            format('drop index %s', x.indexrelid::regclass),
            format('comment on index %s is %L', x.indexrelid::regclass,
                   obj_description(x.indexrelid, 'pg_class'))

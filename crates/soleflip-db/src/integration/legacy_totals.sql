@@ -17,8 +17,12 @@ with legacy as (
     join integration.legacy_price_migrations l
       on l.legacy_table = s.legacy_table and l.legacy_id = s.legacy_id
     join integration.price_sources ps on ps.id = l.price_source_id
+    -- recorded_at (the observation's time, as legacy_history.sql wrote it) names the month
+    -- partition of price_history the row is in: one index probe per row instead of one per
+    -- partition.
     left join integration.price_history h
       on h.id = l.price_history_id and h.price_source_id = l.price_source_id
+     and h.recorded_at = s.observed_at
     where s.outcome <> 'rejected'
 ), migrated as (
     select source, currency, count(cents) as n, sum(cents) as cents

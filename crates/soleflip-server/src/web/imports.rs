@@ -3,14 +3,13 @@
 //! page shows the progress (reloading itself each second while it runs, with the page's one
 //! script; a Refresh link without it) and then the report with the rejected lines.
 
-use axum::extract::{Extension, Multipart, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{html, Markup};
 
-use super::{layout, page, redirect, Ctx};
+use super::{layout, page, redirect, Reader};
 use crate::imports::{self as jobs, JobState};
-use crate::routes::Caller;
 use crate::{status_of, AppState};
 
 const KINDS: [(&str, &str); 5] = [
@@ -57,23 +56,19 @@ fn form(error: Option<&str>) -> Markup {
 }
 
 /// `GET /imports`.
-pub(super) async fn imports_page(
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-) -> Response {
-    let ctx = Ctx::of(&headers, &caller, "imports");
+pub(super) async fn imports_page(reader: Reader) -> Response {
+    let ctx = reader.ctx("imports");
     page(StatusCode::OK, layout("Import a file", &ctx, form(None)))
 }
 
 /// `POST /imports`: starts the job and shows its page.
 pub(super) async fn imports_submit(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    reader: Reader,
     upload: Multipart,
 ) -> Response {
-    let ctx = Ctx::of(&headers, &caller, "imports");
-    match jobs::start(&state, &caller, None, upload).await {
+    let ctx = reader.ctx("imports");
+    match jobs::start(&state, &reader.caller, None, upload).await {
         Ok(job) => redirect(&format!("/imports/{}", job.id)),
         Err(e) => page(
             status_of(e.code),
@@ -132,11 +127,10 @@ fn report(job: &JobState) -> Markup {
 /// `GET /imports/{id}`: the job's progress, then its report.
 pub(super) async fn job_page(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
+    reader: Reader,
     Path(id): Path<String>,
 ) -> Response {
-    let ctx = Ctx::of(&headers, &caller, "imports");
+    let ctx = reader.ctx("imports");
     let Some(job) = id.parse().ok().and_then(|id| jobs::job(&state, id)) else {
         return page(
             StatusCode::NOT_FOUND,

@@ -106,6 +106,16 @@ impl Locale {
         }
     }
 
+    /// A size in bytes: kB below a megabyte, else MB with one decimal (powers of 1,000).
+    pub fn bytes(&self, n: u64) -> String {
+        let n = Decimal::from(n);
+        if n < Decimal::from(1_000_000) {
+            format!("{}\u{a0}kB", self.number(n / Decimal::from(1_000), 0))
+        } else {
+            format!("{}\u{a0}MB", self.number(n / Decimal::from(1_000_000), 1))
+        }
+    }
+
     /// A percentage with one decimal.
     pub fn pct(&self, d: Decimal) -> String {
         let n = self.number(d, 1);

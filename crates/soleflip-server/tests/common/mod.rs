@@ -21,6 +21,37 @@ pub struct Server {
 }
 
 impl Server {
+    /// A catalog product DD1391-100 (Nike), StockX quotes on its US M 10 (EU 44) size row, and the
+    /// hand-written feed of the app's arbitrage tests.
+    pub async fn seed_arbitrage(&self) {
+        let mut conn = self.db.connect().await;
+        sqlx::raw_sql(
+            "insert into products.products (sku, name, brand_id, category_id)
+             select 'DD1391-100', 'Nike Dunk Low Retro', b.id, c.id
+               from core.brands b, core.categories c where b.slug = 'nike' order by c.id limit 1
+             on conflict (sku) do nothing;
+             insert into products.sizes (brand_id, cohort, region, value, standardized_value)
+             select id, 'M', 'US', '10.0', 44.0 from core.brands where slug = 'nike'
+             on conflict do nothing;
+             insert into integration.price_sources
+                 (product_id, size_id, source_type, source_product_id, price_type, price_cents,
+                  currency, in_stock)
+             select p.id, s.id, 'stockxapi', q.id, 'resale', q.cents, 'EUR', true
+               from products.products p, products.sizes s,
+                    (values ('v10:highest_bid', 15000), ('v10:lowest_ask', 17000)) q(id, cents)
+              where p.sku = 'DD1391-100' and s.region = 'US' and s.value = '10.0';",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        let feed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../soleflip-app/tests/fixtures/awin/arbitrage_feed.csv");
+        self.app
+            .import_awin(&feed, Default::default(), &mut |_| {})
+            .await
+            .unwrap();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

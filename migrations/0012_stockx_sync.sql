@@ -1,4 +1,4 @@
--- 0011_stockx_sync: what the StockX API sync (issue 16) keeps besides the data it brings.
+-- 0012_stockx_sync: what the StockX API sync (issue 16) keeps besides the data it brings.
 --
 --   1. integration.api_budgets: one row per rate-limited API, the shared budget of every
 --      process that calls it. A caller reserves its next request with one statement that
