@@ -102,6 +102,7 @@ fn known_code(e: &(dyn std::error::Error + 'static)) -> Option<Code> {
         crate::auth::AuthError,
         crate::awin::FeedError,
         crate::matching::MatchError,
+        crate::stockx::StockxError,
         soleflip_pg::PgError,
         soleflip_db::target::ConnectError,
         soleflip_db::target::TargetError,

@@ -1,7 +1,7 @@
 //! SoleFlip's use cases: the one door to the data for the CLI, the HTTP API and the web page.
 //! An [`App`] is built once from an [`AppConfig`]; it holds the connection pool (and the
 //! embedded server when no server was given), and every use case is a function of one of its
-//! areas (`db`, `pg`, `users`, `health`, `docs`, `sizes`, `prices`, `backup`, `awin`). Each returns a
+//! areas (`db`, `pg`, `users`, `health`, `docs`, `sizes`, `prices`, `backup`, `awin`, `stockx`). Each returns a
 //! typed, `serde::Serialize` report (what the CLI prints as text or JSON and the API returns) or
 //! an area error with a stable [`Code`].
 //!
@@ -26,6 +26,7 @@ pub mod pg;
 pub mod prices;
 pub mod readiness;
 pub mod sizes;
+pub mod stockx;
 pub mod users;
 
 use std::path::{Path, PathBuf};

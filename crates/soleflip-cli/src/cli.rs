@@ -96,6 +96,10 @@ pub enum Command {
     /// Arbitrage: list (matched offers against StockX after fees)
     #[command(subcommand)]
     Arbitrage(crate::arbitrage::ArbitrageCommand),
+    /// StockX API: connect (credentials from stdin, encrypted), disconnect, status, rotate-key,
+    /// sync prices|orders|listings|catalog
+    #[command(subcommand)]
+    Stockx(crate::stockx::StockxCommand),
     /// Serve the HTTP API (runs `db up` first); stops gracefully on SIGTERM or Ctrl-C
     Serve {
         /// Address to listen on; another interface than this machine's only when asked

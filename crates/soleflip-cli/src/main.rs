@@ -21,6 +21,7 @@ mod pg;
 mod prices;
 mod serve;
 mod sizes;
+mod stockx;
 mod user;
 
 use std::process::ExitCode;
@@ -95,6 +96,7 @@ async fn run(command: Command, app: &App) -> anyhow::Result<Outcome> {
         Command::Import(cmd) => imports::run(cmd, app).await,
         Command::Match(cmd) => arbitrage::run_match(cmd, app).await,
         Command::Arbitrage(cmd) => arbitrage::run_arbitrage(cmd, app).await,
+        Command::Stockx(cmd) => stockx::run(cmd, app).await,
         Command::Serve { bind } => serve::run(bind, app).await,
         Command::Completions { shell } => {
             cli::completions(shell);

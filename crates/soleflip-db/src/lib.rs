@@ -22,6 +22,7 @@ pub mod products;
 pub mod quote;
 pub mod schema;
 pub mod server;
+pub mod stockx;
 pub mod target;
 pub mod variants;
 pub mod verify;

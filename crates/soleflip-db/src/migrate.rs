@@ -88,6 +88,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "price_history_partitions",
         sql: include_str!("../../../migrations/0011_price_history_partitions.sql"),
     },
+    Migration {
+        version: 12,
+        name: "stockx_sync",
+        sql: include_str!("../../../migrations/0012_stockx_sync.sql"),
+    },
 ];
 
 /// The newest version this binary knows.

@@ -26,6 +26,7 @@ const MANIFESTS: &[(i64, &str)] = &[
     (9, include_str!("../../../migrations/manifest/0009.txt")),
     (10, include_str!("../../../migrations/manifest/0010.txt")),
     (11, include_str!("../../../migrations/manifest/0011.txt")),
+    (12, include_str!("../../../migrations/manifest/0012.txt")),
 ];
 
 /// The committed manifest for the database state after migration `version`.

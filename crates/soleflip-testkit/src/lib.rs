@@ -12,6 +12,8 @@
     reason = "a harness that cannot set up must stop the test loudly"
 )]
 
+pub mod stockx_fake;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 

@@ -12,7 +12,7 @@
 mod alias;
 mod purchases;
 mod read;
-mod sale;
+pub(crate) mod sale;
 mod stockx;
 
 use std::path::{Path, PathBuf};
