@@ -425,3 +425,133 @@ pub async fn events(
         .keep_alive(KeepAlive::default())
         .into_response())
 }
+
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct StockxSyncBody {
+    /// orders: the first day to fetch (YYYY-MM-DD).
+    from: Option<String>,
+    /// catalog: one style code.
+    sku: Option<String>,
+    /// catalog: one GTIN.
+    gtin: Option<String>,
+    /// catalog: `inventory` (the style codes in stock) or `offers` (GTINs of retail offers no
+    /// variant has yet).
+    source: Option<String>,
+}
+
+/// `POST /api/v1/stockx/sync/{kind}` (catalog, prices, orders, listings): the same sync as
+/// `soleflip stockx sync KIND`, run as a job of this server (a sync waits for StockX's request
+/// budget, so it outlives a request); 202 with the job, polled or followed like an import's.
+pub async fn stockx_sync(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    axum::extract::Path(kind): axum::extract::Path<String>,
+    crate::ApiJson(body): crate::ApiJson<StockxSyncBody>,
+) -> Result<Response, ApiError> {
+    use soleflip_app::stockx::catalog::CatalogSource;
+    use soleflip_app::stockx::StockxSettings;
+    let invalid = |m: String| ApiError::new(Code::InvalidInput, m);
+    let settings =
+        StockxSettings::from_vars(|name| std::env::var(name).ok()).map_err(ApiError::from_app)?;
+    let from = body
+        .from
+        .as_deref()
+        .map(|t| soleflip_app::ledger::parse_date("from", t))
+        .transpose()
+        .map_err(ApiError::from_app)?;
+    let catalog = match (kind.as_str(), &body.sku, &body.gtin, body.source.as_deref()) {
+        ("catalog", Some(s), None, None) => Some(CatalogSource::Sku(s.clone())),
+        ("catalog", None, Some(g), None) => Some(CatalogSource::Gtin(g.clone())),
+        ("catalog", None, None, Some("inventory")) => Some(CatalogSource::FromInventory),
+        ("catalog", None, None, Some("offers")) => Some(CatalogSource::FromOffers),
+        ("catalog", ..) => {
+            return Err(invalid(
+                "catalog: give exactly one of sku, gtin or source (inventory, offers)".into(),
+            ))
+        }
+        ("prices" | "orders" | "listings", ..) => None,
+        (other, ..) => {
+            return Err(invalid(format!(
+                "kind: `{other}` is not a StockX sync (catalog, prices, orders, listings)"
+            )))
+        }
+    };
+    let id = Uuid::new_v4();
+    let start = JobState {
+        id,
+        kind: format!("stockx-{kind}"),
+        file: String::new(),
+        status: "running",
+        bytes_read: 0,
+        bytes_total: 0,
+        lines_read: 0,
+        step: None,
+        report: None,
+        error: None,
+    };
+    let (tx, rx) = watch::channel(start.clone());
+    state.jobs.add(id, rx);
+    let app = state.app.clone();
+    let actor = caller.actor();
+    let running = Running::start();
+    // The syncs' futures are not Send (their statements borrow across awaits), so the job runs
+    // them on a blocking thread of its own, as the other such use cases (routes::off_thread).
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let _running = running;
+        let result = handle
+            .block_on(async {
+                match (kind.as_str(), catalog) {
+                    ("prices", _) => app.stockx_sync_prices(&settings).await.map(to_json),
+                    ("orders", _) => app.stockx_sync_orders(&settings, from).await.map(to_json),
+                    ("listings", _) => app.stockx_sync_listings(&settings).await.map(to_json),
+                    (_, Some(source)) => app
+                        .stockx_sync_catalog(&settings, &source)
+                        .await
+                        .map(to_json),
+                    (_, None) => app.stockx_sync_listings(&settings).await.map(to_json),
+                }
+            })
+            .map_err(ApiError::from_app);
+        let outcome = match &result {
+            Ok(_) => Outcome::Ok,
+            Err(e) if e.code == Code::Unexpected => Outcome::Failed,
+            Err(_) => Outcome::Refused,
+        };
+        let detail = result.as_ref().err().map(|e| e.code.as_str());
+        let _ = handle.block_on(app.audit(
+            &actor,
+            &format!("stockx sync {kind}"),
+            None,
+            outcome,
+            detail,
+        ));
+        tx.send_modify(|s| match result {
+            Ok(report) => {
+                s.status = "done";
+                s.report = Some(report);
+            }
+            Err(api) => {
+                s.status = "failed";
+                s.error = Some(ErrorBody {
+                    code: api.code.as_str().to_owned(),
+                    message: api.message,
+                });
+            }
+        });
+    });
+    Ok((StatusCode::ACCEPTED, Json(start)).into_response())
+}
+
+/// `GET /api/v1/stockx/status`: whether StockX is connected (never a secret), the request
+/// budget's window and the sync jobs, as `soleflip stockx status`.
+pub async fn stockx_status(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let settings = soleflip_app::stockx::StockxSettings::from_vars(|name| std::env::var(name).ok())
+        .map_err(ApiError::from_app)?;
+    let report = state
+        .app
+        .stockx_status(&settings)
+        .await
+        .map_err(ApiError::from_app)?;
+    Ok(Json(report).into_response())
+}

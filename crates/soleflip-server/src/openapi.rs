@@ -111,6 +111,11 @@ fn typed(method: &str, path: &str, s: &mut Schemas) -> Typed {
         ("POST", "/api/v1/arbitrage/new") => {
             t(s.of::<crate::matches::ArbitrageQuery>(), None, vec![])
         }
+        ("POST", "/api/v1/stockx/sync/{kind}") => t(
+            s.of::<crate::imports::StockxSyncBody>(),
+            s.of::<crate::imports::JobState>(),
+            vec![],
+        ),
         ("POST", "/api/v1/prices/prune") => {
             t(s.of::<r::PruneBody>(), s.of::<p::PruneReport>(), vec![])
         }

@@ -262,3 +262,75 @@ async fn an_awin_feed_and_an_fx_file_are_imported_through_the_same_upload() {
     assert!(awin["report"]["rows_read"].as_u64().unwrap() > 0, "{awin}");
     assert_eq!(rates["status"], "done", "{rates}");
 }
+
+#[tokio::test]
+async fn a_stockx_sync_runs_as_a_job_and_without_credentials_fails_saying_how_to_connect() {
+    // arrange
+    let server = common::spawn().await;
+    let user = server
+        .token_for("syncer", soleflip_app::auth::Role::User)
+        .await;
+    let admin = server
+        .token_for("boss", soleflip_app::auth::Role::Admin)
+        .await;
+
+    // act
+    let status: serde_json::Value = server
+        .client
+        .get(server.url("/api/v1/stockx/status"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bad = server
+        .client
+        .post(server.url("/api/v1/stockx/sync/everything"))
+        .bearer_auth(&user)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    let started = server
+        .client
+        .post(server.url("/api/v1/stockx/sync/prices"))
+        .bearer_auth(&user)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    let code = started.status();
+    let job: serde_json::Value = started.json().await.unwrap();
+    let url = server.url(&format!(
+        "/api/v1/imports/jobs/{}",
+        job["id"].as_str().unwrap()
+    ));
+    let mut done = job.clone();
+    for _ in 0..200 {
+        done = server
+            .client
+            .get(&url)
+            .bearer_auth(&user)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if done["status"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // assert
+    assert_eq!(status["connected"], false, "{status}");
+    assert_eq!(bad.status(), 400);
+    assert_eq!(code, 202);
+    assert_eq!(job["kind"], "stockx-prices");
+    assert_eq!(done["status"], "failed", "{done}");
+    let message = done["error"]["message"].as_str().unwrap();
+    assert!(message.contains("stockx connect"), "{message}");
+}
