@@ -323,6 +323,17 @@ mod tests {
     }
 
     #[test]
+    fn a_catalog_sync_needs_exactly_one_source_and_the_output_format_is_not_one() {
+        use clap::Parser as _;
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(["soleflip", "stockx", "sync", "catalog"].iter().chain(args))
+        };
+        assert!(parse(&["--format", "json"]).is_err());
+        assert!(parse(&["--sku", "DD1391-100", "--from-offers"]).is_err());
+        assert!(parse(&["--sku", "DD1391-100", "--format", "json"]).is_ok());
+    }
+
+    #[test]
     fn every_option_and_subcommand_has_a_description() {
         use clap::CommandFactory as _;
         fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {

@@ -56,19 +56,24 @@ pub enum SyncCommand {
 }
 
 #[derive(Debug, Args)]
-#[group(id = "what", required = true, multiple = false)]
+#[command(group(
+    clap::ArgGroup::new("what")
+        .required(true)
+        .multiple(false)
+        .args(["sku", "gtin", "from_inventory", "from_offers"])
+))]
 pub struct CatalogArgs {
     /// A style code, e.g. DD1391-100
-    #[arg(long, group = "what")]
+    #[arg(long)]
     pub sku: Option<String>,
     /// A GTIN (EAN-13, UPC-A, GTIN-14)
-    #[arg(long, group = "what")]
+    #[arg(long)]
     pub gtin: Option<String>,
     /// Every product with pairs in the inventory
-    #[arg(long, group = "what")]
+    #[arg(long)]
     pub from_inventory: bool,
     /// The GTINs of retail offers that no variant has yet
-    #[arg(long, group = "what")]
+    #[arg(long)]
     pub from_offers: bool,
     /// Output: text for people, json for scripts
     #[arg(long, value_enum, default_value_t = Format::Text)]
