@@ -84,7 +84,7 @@ pub struct FxUsed {
     pub to: String,
     /// Resale-currency units per offer-currency unit.
     pub rate: Decimal,
-    #[serde(serialize_with = "opt_date")]
+    #[serde(serialize_with = "fees::iso_date_opt")]
     pub date: Option<NaiveDate>,
     pub source: &'static str,
 }
@@ -125,7 +125,7 @@ pub struct ArbitrageReport {
     pub region: String,
     pub level: Option<String>,
     pub currency: String,
-    #[serde(serialize_with = "date")]
+    #[serde(serialize_with = "fees::iso_date")]
     pub fee_date: NaiveDate,
     pub vat_treatment: &'static str,
     pub opportunities: Vec<Opportunity>,
@@ -309,17 +309,6 @@ impl App {
             new_only: o.new_only,
             elapsed_ms: started.elapsed().as_millis(),
         })
-    }
-}
-
-fn date<S: serde::Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(&d.format("%Y-%m-%d"))
-}
-
-fn opt_date<S: serde::Serializer>(d: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
-    match d {
-        Some(d) => date(d, s),
-        None => s.serialize_none(),
     }
 }
 

@@ -306,7 +306,10 @@ pub(crate) fn uuid_str<S: serde::Serializer>(u: &Uuid, s: S) -> Result<S::Ok, S:
     s.collect_str(u)
 }
 
-fn opt_uuid_str<S: serde::Serializer>(u: &Option<Uuid>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn opt_uuid_str<S: serde::Serializer>(
+    u: &Option<Uuid>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match u {
         Some(u) => s.collect_str(u),
         None => s.serialize_none(),

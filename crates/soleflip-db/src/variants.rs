@@ -8,7 +8,7 @@ use sqlx::postgres::PgConnection;
 use sqlx::types::chrono::{DateTime, NaiveDate, Utc};
 use sqlx::types::{Decimal, Uuid};
 
-use crate::integration::uuid_str;
+use crate::integration::{opt_uuid_str, uuid_str};
 
 /// An offer whose GTIN names a variant.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -160,10 +160,10 @@ pub struct MatchRow {
     pub gtin: Option<String>,
     pub search_price: Option<Decimal>,
     pub currency: String,
-    #[serde(serialize_with = "opt_uuid")]
+    #[serde(serialize_with = "opt_uuid_str")]
     pub variant_id: Option<Uuid>,
     pub size_key: Option<String>,
-    #[serde(serialize_with = "opt_uuid")]
+    #[serde(serialize_with = "opt_uuid_str")]
     pub product_id: Option<Uuid>,
     pub sku: Option<String>,
     pub product_title: Option<String>,
@@ -176,13 +176,6 @@ fn time_str<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::E
 fn opt_time_str<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
     match t {
         Some(t) => time_str(t, s),
-        None => s.serialize_none(),
-    }
-}
-
-fn opt_uuid<S: serde::Serializer>(u: &Option<Uuid>, s: S) -> Result<S::Ok, S::Error> {
-    match u {
-        Some(u) => s.collect_str(u),
         None => s.serialize_none(),
     }
 }

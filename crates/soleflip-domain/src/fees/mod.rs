@@ -37,8 +37,8 @@ use serde::Serialize;
 
 use crate::money::{Money, MoneyError};
 pub use schedule::{
-    check_overlaps, parse_file, ComponentKind, Condition, Confidence, Regions, RowRef,
-    ScheduleError, ScheduleRow, HEADER,
+    check_overlaps, iso_date, iso_date_opt, parse_file, ComponentKind, Condition, Confidence,
+    Regions, RowRef, ScheduleError, ScheduleRow, HEADER,
 };
 
 /// The embedded schedule files, by name.

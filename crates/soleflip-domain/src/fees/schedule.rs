@@ -215,11 +215,15 @@ impl ScheduleRow {
 }
 
 /// Writes a date as `YYYY-MM-DD` (chrono's serde feature is not enabled in the workspace).
-pub(crate) fn iso_date<S: serde::Serializer>(date: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+pub fn iso_date<S: serde::Serializer>(date: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(date)
 }
 
-fn iso_date_opt<S: serde::Serializer>(date: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+/// [`iso_date`] of an optional date (`null` when absent).
+pub fn iso_date_opt<S: serde::Serializer>(
+    date: &Option<NaiveDate>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match date {
         Some(date) => s.collect_str(date),
         None => s.serialize_none(),
