@@ -102,12 +102,18 @@ done
 floor_rows=$(grep -c . "$WORK/floor.out" || true)
 shown=$(grep -o '"merchant_product_id"' "$WORK/list.json" | wc -l)
 quoted=$(grep -o '"prices_quoted": *[0-9]*' "$WORK/list.json" | grep -o '[0-9]*$')
-# Both agree on the best profit.
+# Both must agree on the best profit: the floor's first row, and the command's first
+# opportunity (its sell-now and listed profits are the first two "profit" fields).
 best_floor=$(head -1 "$WORK/floor.out" | awk -F'|' '{ a = $5 + 0; b = $6 + 0; printf "%.2f", (a > b ? a : b) }')
+best_cmd=$(grep -o '"profit": *"*-*[0-9.]*' "$WORK/list.json" | head -2 | grep -o -- '-*[0-9.]*$' \
+    | awk 'NR == 1 || $1 > m { m = $1 } END { printf "%.2f", m }')
 "$SOLEFLIP" --home "$home" pg stop >/dev/null
 
 fm=$(median "${floor[@]}"); cm=$(median "${cmd[@]}")
 echo "data: $OFFERS offers, 200000 variants, 200000 resale prices (generated in $((g1 - g0)) ms); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "hand-written SQL (psql)          : median $fm ms of ${floor[*]}  (floor; $floor_rows rows, best profit $best_floor)"
 echo "soleflip arbitrage list          : median $cm ms of ${cmd[*]}  ($shown shown, $quoted prices quoted)"
-echo "ratio command/floor              : $(ratio "$cm" "$fm")  (target <= 2)"
+echo "best profit                      : floor $best_floor, command $best_cmd ($( [ "$best_floor" = "$best_cmd" ] && echo agree || echo DIFFER))"
+r=$(ratio "$cm" "$fm")
+echo "ratio command/floor              : $r  (target <= 2)"
+awk -v r="$r" 'BEGIN { exit !(r <= 2) }' && [ "$best_floor" = "$best_cmd" ] && echo "target met" || echo "target NOT met"

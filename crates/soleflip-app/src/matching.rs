@@ -372,8 +372,7 @@ impl App {
                 return Err(MatchError::Invalid {
                     field: "size",
                     reason: format!(
-                        "match {id} has no variant yet ({}): give the size",
-                        "the offer's size was in question"
+                        "match {id} has no variant yet (the offer's size was in question): give the size"
                     ),
                 })
             }

@@ -17,7 +17,7 @@ use soleflip_app::App;
 
 use crate::cli::Format;
 use crate::feeds::FeedCommand;
-use crate::output::{escape_controls, show};
+use crate::output::show;
 use crate::Outcome;
 
 #[derive(Debug, Subcommand)]
@@ -154,7 +154,7 @@ fn rejected_lines(out: &mut String, shown: &[RejectedLine], total: u64) {
     }
     let _ = writeln!(out, "rejected lines:");
     for r in shown {
-        let _ = writeln!(out, "  line {}: {}", r.line, escape_controls(&r.reason));
+        let _ = writeln!(out, "  line {}: {}", r.line, r.reason);
     }
     if total > shown.len() as u64 {
         let _ = writeln!(
@@ -179,7 +179,7 @@ fn render_sales(r: &SalesImportReport) -> String {
             ""
         },
         r.kind,
-        escape_controls(&r.file),
+        r.file,
         r.rows_read,
         r.sha256.get(..12).unwrap_or(&r.sha256)
     );
@@ -243,7 +243,7 @@ fn render_purchases(r: &PurchaseImportReport) -> String {
         } else {
             ""
         },
-        escape_controls(&r.file),
+        r.file,
         r.rows_read
     );
     let _ = writeln!(

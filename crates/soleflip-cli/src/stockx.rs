@@ -91,7 +91,7 @@ pub struct OrdersArgs {
 }
 
 fn settings() -> anyhow::Result<StockxSettings> {
-    Ok(StockxSettings::from_vars(|name| std::env::var(name).ok())?)
+    Ok(StockxSettings::from_env()?)
 }
 
 /// The credentials from stdin: prompted (hidden) on a terminal, else read whole.

@@ -16,11 +16,13 @@ use common::{soleflip, stderr, stdout};
 use soleflip_testkit::migrated_db;
 use soleflip_testkit::stockx_fake::{self, FakeStockx};
 
-const SECRETS: [&str; 4] = [
+const SECRETS: [&str; 5] = [
     stockx_fake::CLIENT_ID,
     stockx_fake::CLIENT_SECRET,
     stockx_fake::API_KEY,
     stockx_fake::REFRESH_TOKEN,
+    // The access tokens the fake hands out (`fake-access-token-N`).
+    "fake-access-token-",
 ];
 
 /// `soleflip --database-url URL --home HOME args...` with the fake's URLs and `stdin`, on a

@@ -451,25 +451,33 @@ pub async fn stockx_sync(
     use soleflip_app::stockx::catalog::CatalogSource;
     use soleflip_app::stockx::StockxSettings;
     let invalid = |m: String| ApiError::new(Code::InvalidInput, m);
-    let settings =
-        StockxSettings::from_vars(|name| std::env::var(name).ok()).map_err(ApiError::from_app)?;
+    let settings = StockxSettings::from_env().map_err(ApiError::from_app)?;
     let from = body
         .from
         .as_deref()
         .map(|t| soleflip_app::ledger::parse_date("from", t))
         .transpose()
         .map_err(ApiError::from_app)?;
-    let catalog = match (kind.as_str(), &body.sku, &body.gtin, body.source.as_deref()) {
-        ("catalog", Some(s), None, None) => Some(CatalogSource::Sku(s.clone())),
-        ("catalog", None, Some(g), None) => Some(CatalogSource::Gtin(g.clone())),
-        ("catalog", None, None, Some("inventory")) => Some(CatalogSource::FromInventory),
-        ("catalog", None, None, Some("offers")) => Some(CatalogSource::FromOffers),
+    /// The sync a request names, checked before the job starts.
+    enum Sync {
+        Catalog(CatalogSource),
+        Prices,
+        Orders,
+        Listings,
+    }
+    let sync = match (kind.as_str(), &body.sku, &body.gtin, body.source.as_deref()) {
+        ("catalog", Some(s), None, None) => Sync::Catalog(CatalogSource::Sku(s.clone())),
+        ("catalog", None, Some(g), None) => Sync::Catalog(CatalogSource::Gtin(g.clone())),
+        ("catalog", None, None, Some("inventory")) => Sync::Catalog(CatalogSource::FromInventory),
+        ("catalog", None, None, Some("offers")) => Sync::Catalog(CatalogSource::FromOffers),
         ("catalog", ..) => {
             return Err(invalid(
                 "catalog: give exactly one of sku, gtin or source (inventory, offers)".into(),
             ))
         }
-        ("prices" | "orders" | "listings", ..) => None,
+        ("prices", ..) => Sync::Prices,
+        ("orders", ..) => Sync::Orders,
+        ("listings", ..) => Sync::Listings,
         (other, ..) => {
             return Err(invalid(format!(
                 "kind: `{other}` is not a StockX sync (catalog, prices, orders, listings)"
@@ -501,15 +509,14 @@ pub async fn stockx_sync(
         let _running = running;
         let result = handle
             .block_on(async {
-                match (kind.as_str(), catalog) {
-                    ("prices", _) => app.stockx_sync_prices(&settings).await.map(to_json),
-                    ("orders", _) => app.stockx_sync_orders(&settings, from).await.map(to_json),
-                    ("listings", _) => app.stockx_sync_listings(&settings).await.map(to_json),
-                    (_, Some(source)) => app
+                match sync {
+                    Sync::Prices => app.stockx_sync_prices(&settings).await.map(to_json),
+                    Sync::Orders => app.stockx_sync_orders(&settings, from).await.map(to_json),
+                    Sync::Listings => app.stockx_sync_listings(&settings).await.map(to_json),
+                    Sync::Catalog(source) => app
                         .stockx_sync_catalog(&settings, &source)
                         .await
                         .map(to_json),
-                    (_, None) => app.stockx_sync_listings(&settings).await.map(to_json),
                 }
             })
             .map_err(ApiError::from_app);
@@ -546,8 +553,7 @@ pub async fn stockx_sync(
 /// `GET /api/v1/stockx/status`: whether StockX is connected (never a secret), the request
 /// budget's window and the sync jobs, as `soleflip stockx status`.
 pub async fn stockx_status(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let settings = soleflip_app::stockx::StockxSettings::from_vars(|name| std::env::var(name).ok())
-        .map_err(ApiError::from_app)?;
+    let settings = soleflip_app::stockx::StockxSettings::from_env().map_err(ApiError::from_app)?;
     let report = state
         .app
         .stockx_status(&settings)

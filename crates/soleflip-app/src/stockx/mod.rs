@@ -134,6 +134,11 @@ impl StockxSettings {
     /// `SOLEFLIP_STOCKX_AUTH_URL`, `SOLEFLIP_STOCKX_MIN_INTERVAL_MS`,
     /// `SOLEFLIP_STOCKX_DAILY_LIMIT`, `SOLEFLIP_STOCKX_CURRENCY`, `SOLEFLIP_SECRET_KEY`), read
     /// through `var`; a malformed number is refused naming its variable.
+    /// [`StockxSettings::from_vars`] of this process's environment.
+    pub fn from_env() -> Result<Self, StockxError> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, StockxError> {
         let mut s = Self::default();
         if let Some(v) = var("SOLEFLIP_STOCKX_API_URL") {
