@@ -122,18 +122,7 @@ fn put_num(b: &mut Vec<u8>, v: Option<impl std::fmt::Display>) {
 }
 
 fn put_text(b: &mut Vec<u8>, v: Option<&str>) {
-    let Some(v) = v else {
-        return put(b, "\\N");
-    };
-    for &c in v.as_bytes() {
-        match c {
-            b'\\' => b.extend_from_slice(b"\\\\"),
-            b'\t' => b.extend_from_slice(b"\\t"),
-            b'\n' => b.extend_from_slice(b"\\n"),
-            b'\r' => b.extend_from_slice(b"\\r"),
-            other => b.push(other),
-        }
-    }
+    crate::copy_text::push_bytes(b, v);
     b.push(b'\t');
 }
 

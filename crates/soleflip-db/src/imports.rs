@@ -4,6 +4,7 @@
 //! or given a new pair of unknown cost, orders, fee lines, the pairs' moves and one
 //! `import_records` row per line. One statement per function; the transaction is the caller's.
 
+use crate::copy_text::push_bytes;
 use sqlx::postgres::{PgConnection, PgCopyIn};
 use sqlx::types::chrono::{DateTime, Utc};
 use sqlx::types::{Decimal, Uuid};
@@ -82,25 +83,6 @@ pub async fn create_sales_stage(conn: &mut PgConnection) -> Result<(), sqlx::Err
         .map(|_| ())
 }
 
-/// Appends `v` to a COPY text-format row: `\N` for NULL, backslash, tab, newline and carriage
-/// return escaped.
-fn field(buf: &mut Vec<u8>, v: Option<&str>) {
-    match v {
-        None => buf.extend_from_slice(b"\\N"),
-        Some(s) => {
-            for b in s.bytes() {
-                match b {
-                    b'\\' => buf.extend_from_slice(b"\\\\"),
-                    b'\t' => buf.extend_from_slice(b"\\t"),
-                    b'\n' => buf.extend_from_slice(b"\\n"),
-                    b'\r' => buf.extend_from_slice(b"\\r"),
-                    _ => buf.push(b),
-                }
-            }
-        }
-    }
-}
-
 fn tab(buf: &mut Vec<u8>) {
     buf.push(b'\t');
 }
@@ -129,62 +111,62 @@ impl<'c> SalesCopy<'c> {
         let b = &mut self.buf;
         let dec = |d: &Decimal| d.to_string();
         let time = |t: &Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339());
-        field(b, Some(&s.line_no.to_string()));
+        push_bytes(b, Some(&s.line_no.to_string()));
         tab(b);
-        field(b, s.rejected.as_deref());
+        push_bytes(b, s.rejected.as_deref());
         tab(b);
-        field(b, Some(&s.order_number));
+        push_bytes(b, Some(&s.order_number));
         tab(b);
-        field(b, time(&s.sold_at).as_deref());
+        push_bytes(b, time(&s.sold_at).as_deref());
         tab(b);
-        field(b, time(&s.payout_at).as_deref());
+        push_bytes(b, time(&s.payout_at).as_deref());
         tab(b);
-        field(b, s.style.as_deref());
+        push_bytes(b, s.style.as_deref());
         tab(b);
-        field(b, s.style_alt.as_deref());
+        push_bytes(b, s.style_alt.as_deref());
         tab(b);
-        field(b, Some(&s.item));
+        push_bytes(b, Some(&s.item));
         tab(b);
-        field(b, s.brand_slug.as_deref());
+        push_bytes(b, s.brand_slug.as_deref());
         tab(b);
-        field(b, Some(&s.size_text));
+        push_bytes(b, Some(&s.size_text));
         tab(b);
-        field(b, Some(&s.cohort));
+        push_bytes(b, Some(&s.cohort));
         tab(b);
-        field(b, Some(&s.region));
+        push_bytes(b, Some(&s.region));
         tab(b);
-        field(b, Some(&s.value));
+        push_bytes(b, Some(&s.value));
         tab(b);
-        field(b, s.parsed.as_deref());
+        push_bytes(b, s.parsed.as_deref());
         tab(b);
-        field(b, s.standardized.as_ref().map(dec).as_deref());
+        push_bytes(b, s.standardized.as_ref().map(dec).as_deref());
         tab(b);
-        field(b, Some(&s.currency));
+        push_bytes(b, Some(&s.currency));
         tab(b);
-        field(b, Some(&dec(&s.price)));
+        push_bytes(b, Some(&dec(&s.price)));
         tab(b);
-        field(b, s.payout.as_ref().map(dec).as_deref());
+        push_bytes(b, s.payout.as_ref().map(dec).as_deref());
         tab(b);
-        field(b, Some(if s.flagged { "t" } else { "f" }));
+        push_bytes(b, Some(if s.flagged { "t" } else { "f" }));
         for fee in &s.fees {
             tab(b);
-            field(b, fee.as_ref().map(|f| dec(&f.amount)).as_deref());
+            push_bytes(b, fee.as_ref().map(|f| dec(&f.amount)).as_deref());
             tab(b);
-            field(b, fee.as_ref().map(|f| f.source));
+            push_bytes(b, fee.as_ref().map(|f| f.source));
             tab(b);
-            field(
+            push_bytes(
                 b,
                 fee.as_ref()
                     .and_then(|f| f.rate_pct.as_ref().map(dec))
                     .as_deref(),
             );
             tab(b);
-            field(b, fee.as_ref().and_then(|f| f.schedule_row.as_deref()));
+            push_bytes(b, fee.as_ref().and_then(|f| f.schedule_row.as_deref()));
         }
         tab(b);
-        field(b, s.buyer_country.as_deref());
+        push_bytes(b, s.buyer_country.as_deref());
         tab(b);
-        field(b, s.buyer_city.as_deref());
+        push_bytes(b, s.buyer_city.as_deref());
         b.push(b'\n');
         if self.buf.len() >= 1 << 20 {
             self.copy.send(std::mem::take(&mut self.buf)).await?;

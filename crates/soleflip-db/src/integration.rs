@@ -9,6 +9,7 @@
 pub mod history;
 pub mod legacy;
 
+use crate::copy_text::{push_opt, push_text};
 use std::fmt::Write as _;
 
 use soleflip_domain::sizes::{self, BrandFamily, Context, Measure, SizeError, Source};
@@ -318,27 +319,6 @@ pub(crate) fn opt_uuid_str<S: serde::Serializer>(
 
 fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
-}
-
-/// Appends `s` escaped for COPY's text format.
-fn push_text(buf: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '\\' => buf.push_str("\\\\"),
-            '\t' => buf.push_str("\\t"),
-            '\n' => buf.push_str("\\n"),
-            '\r' => buf.push_str("\\r"),
-            c => buf.push(c),
-        }
-    }
-}
-
-/// Appends `s` escaped, or COPY's NULL.
-fn push_opt(buf: &mut String, s: Option<&str>) {
-    match s {
-        Some(s) => push_text(buf, s),
-        None => buf.push_str("\\N"),
-    }
 }
 
 /// A catalog product, as the price commands need it.

@@ -11,6 +11,7 @@ pub mod admin;
 pub mod adopt;
 pub mod auth;
 pub mod awin;
+mod copy_text;
 pub mod docs;
 pub mod health;
 pub mod imports;

@@ -2,6 +2,7 @@
 //! results back set-based (COPY out, COPY into a staging table, one UPDATE). The rules that
 //! normalize a size are the app layer's (`soleflip_app::sizes`).
 
+use crate::copy_text::escaped;
 use futures_util::TryStreamExt;
 use sqlx::postgres::PgConnection;
 
@@ -80,8 +81,8 @@ impl NormalizedSizes {
             "{id}\t{}.{}\t{}\t{}\n",
             tenths / 10,
             tenths % 10,
-            escape(exact),
-            escape(parsed)
+            escaped(exact),
+            escaped(parsed)
         );
         self.copy.extend_from_slice(line.as_bytes());
     }
@@ -89,7 +90,7 @@ impl NormalizedSizes {
     /// A row that parsed but has no standardized value (its stored one is kept).
     pub fn parsed_only(&mut self, id: &str, parsed: &str) {
         self.copy
-            .extend_from_slice(format!("{id}\t\\N\t\\N\t{}\n", escape(parsed)).as_bytes());
+            .extend_from_slice(format!("{id}\t\\N\t\\N\t{}\n", escaped(parsed)).as_bytes());
     }
 }
 
@@ -174,14 +175,6 @@ fn unescape(field: &str) -> Option<String> {
     Some(out)
 }
 
-/// Escapes a value for COPY's text format.
-fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('\t', "\\t")
-        .replace('\n', "\\n")
-        .replace('\r', "\\r")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,7 +182,7 @@ mod tests {
     #[test]
     fn copy_text_fields_round_trip_through_escape_and_unescape() {
         for v in ["US 10", "tab\there", "line\nbreak", "back\\slash", ""] {
-            assert_eq!(unescape(&escape(v)).as_deref(), Some(v));
+            assert_eq!(unescape(&escaped(v)).as_deref(), Some(v));
         }
         assert_eq!(unescape("\\N"), None);
     }
