@@ -606,3 +606,49 @@ async fn an_admin_takes_and_verifies_a_backup_on_its_page_and_others_are_refused
         "no admin nav for a user"
     );
 }
+
+#[tokio::test]
+async fn a_decision_on_a_match_that_does_not_exist_is_a_page_that_says_so_and_is_audited() {
+    let server = common::spawn().await;
+    server
+        .app
+        .user_add(&Actor::cli(), "matcher", Role::User, Some(PW))
+        .await
+        .unwrap();
+    let client = browser();
+    let cookie = login_form(&server, &client, "matcher").await;
+    let post = |path: String| {
+        client
+            .post(server.url(&path))
+            .header("cookie", &cookie)
+            .header("origin", &server.base)
+            .form(&[("size", "US 9")])
+            .send()
+    };
+
+    let unknown = post("/matches/00000000-0000-4000-8000-000000000000/accept".into())
+        .await
+        .unwrap();
+    let (unknown_status, unknown_page) = (unknown.status(), unknown.text().await.unwrap());
+    let garbled = post("/matches/not-an-id/reject".into()).await.unwrap();
+    let run = post("/matches/run".into()).await.unwrap();
+
+    assert_eq!(unknown_status, StatusCode::NOT_FOUND);
+    assert!(unknown_page.contains("no such match"), "{unknown_page}");
+    assert_eq!(garbled.status(), StatusCode::NOT_FOUND);
+    assert!(garbled.text().await.unwrap().contains("No such match."));
+    assert_eq!(run.status(), StatusCode::SEE_OTHER);
+    let audited: Vec<(String, String)> = sqlx::query_as(
+        "select action, outcome from auth.audit_log where action like 'match.%' order by id",
+    )
+    .fetch_all(&mut server.db.connect().await)
+    .await
+    .unwrap();
+    assert_eq!(
+        audited,
+        [
+            ("match.accept".to_string(), "refused".to_string()),
+            ("match.run".to_string(), "ok".to_string())
+        ]
+    );
+}

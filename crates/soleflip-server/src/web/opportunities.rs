@@ -2,18 +2,17 @@
 //! matched) and the review queue of matches (accept with a size, reject; run the cascade), the
 //! same use cases as `soleflip arbitrage list` and `soleflip match`.
 
-use axum::extract::{Extension, Form, Path, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{html, Markup};
 use serde::Deserialize;
 use soleflip_app::arbitrage::{ArbitrageOptions, Opportunity, Side};
-use soleflip_app::matching::MatchStatus;
-use soleflip_app::{Coded, Decimal};
+use soleflip_app::matching::{DecisionReport, MatchError, MatchStatus};
+use soleflip_app::{Decimal, Uuid};
 
 use super::{layout, page, redirect, Ctx, Reader};
-use crate::routes::Caller;
-use crate::{status_of, AppState};
+use crate::AppState;
 
 #[derive(Deserialize, Default)]
 pub(super) struct Filters {
@@ -139,13 +138,13 @@ pub(super) async fn opportunities_page(
     let body = match result {
         None => html! { section.panel { (filters) } },
         Some(Err(e)) => {
-            let status = status_of(e.code());
+            let (status, message) = super::user_message(e);
             return page(
                 status,
                 layout(
                     "Opportunities",
                     &ctx,
-                    html! { section.panel { (filters) p.alert role="alert" { (e.to_string()) } } },
+                    html! { section.panel { (filters) p.alert role="alert" { (message) } } },
                 ),
             );
         }
@@ -249,7 +248,7 @@ pub(super) async fn matches_page(
         }
     };
     let body = match page_result {
-        Err(e) => html! { (tabs) p.alert role="alert" { (e.to_string()) } },
+        Err(e) => return super::fail_page(&ctx, e),
         Ok(p) => html! {
             (tabs)
             @if ctx.can_write() {
@@ -297,13 +296,13 @@ pub(super) async fn matches_page(
 }
 
 /// `POST /matches/run`.
-pub(super) async fn matches_run(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-) -> Response {
+pub(super) async fn matches_run(State(state): State<AppState>, reader: Reader) -> Response {
     let result = state.app.match_run().await;
-    let _ = crate::routes::audited(&state, &caller, "match.run", None, result).await;
-    redirect("/matches")
+    super::audit(&state, &reader.caller, "match.run", None, &result).await;
+    match result {
+        Ok(_) => redirect("/matches"),
+        Err(e) => super::fail_page(&reader.ctx("matches"), e),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -318,21 +317,13 @@ pub(super) async fn match_accept(
     Path(id): Path<String>,
     Form(form): Form<AcceptForm>,
 ) -> Response {
-    decided(
-        &state,
-        &reader,
-        "match.accept",
-        &id,
-        |app, uid, by| async move {
-            let size = form
-                .size
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty());
-            app.match_accept(uid, size, Some(by)).await
-        },
-    )
-    .await
+    let Ok(uid) = id.parse::<Uuid>() else {
+        return no_such_match(&reader);
+    };
+    let size = super::blank(&form.size);
+    let by = Some(reader.caller.principal.user_id);
+    let result = state.app.match_accept(uid, size, by).await;
+    decided(&state, &reader, "match.accept", &id, result).await
 }
 
 /// `POST /matches/{id}/reject`.
@@ -341,60 +332,34 @@ pub(super) async fn match_reject(
     reader: Reader,
     Path(id): Path<String>,
 ) -> Response {
-    decided(
-        &state,
-        &reader,
-        "match.reject",
-        &id,
-        |app, uid, by| async move { app.match_reject(uid, Some(by)).await },
-    )
-    .await
+    let Ok(uid) = id.parse::<Uuid>() else {
+        return no_such_match(&reader);
+    };
+    let by = Some(reader.caller.principal.user_id);
+    let result = state.app.match_reject(uid, by).await;
+    decided(&state, &reader, "match.reject", &id, result).await
 }
 
-/// Runs a decision on match `id`, audits it, and goes back to the queue; a refusal is shown.
-async fn decided<F, Fut>(
+fn no_such_match(reader: &Reader) -> Response {
+    super::message_page(
+        StatusCode::NOT_FOUND,
+        "Matches",
+        &reader.ctx("matches"),
+        "No such match.",
+    )
+}
+
+/// Audits a decision on match `id` and goes back to the queue; a refusal is shown.
+async fn decided(
     state: &AppState,
     reader: &Reader,
     action: &str,
     id: &str,
-    work: F,
-) -> Response
-where
-    F: FnOnce(std::sync::Arc<soleflip_app::App>, soleflip_app::Uuid, soleflip_app::Uuid) -> Fut,
-    Fut: std::future::Future<
-        Output = Result<soleflip_app::matching::DecisionReport, soleflip_app::matching::MatchError>,
-    >,
-{
-    let ctx = reader.ctx("matches");
-    let caller = &reader.caller;
-    let Ok(uid) = id.parse() else {
-        return page(
-            StatusCode::NOT_FOUND,
-            layout(
-                "Matches",
-                &ctx,
-                html! { p.alert role="alert" { "No such match." } },
-            ),
-        );
-    };
-    let result = work(state.app.clone(), uid, caller.principal.user_id).await;
-    let failure = result
-        .as_ref()
-        .err()
-        .map(|e| (status_of(e.code()), e.to_string()));
-    let _ = crate::routes::audited(state, caller, action, Some(id), result).await;
-    match failure {
-        None => redirect("/matches"),
-        Some((status, message)) => page(
-            status,
-            layout(
-                "Matches",
-                &ctx,
-                html! {
-                    p.alert role="alert" { (message) }
-                    p { a href="/matches" { "Back to the review queue" } }
-                },
-            ),
-        ),
+    result: Result<DecisionReport, MatchError>,
+) -> Response {
+    super::audit(state, &reader.caller, action, Some(id), &result).await;
+    match result {
+        Ok(_) => redirect("/matches"),
+        Err(e) => super::fail_page(&reader.ctx("matches"), e),
     }
 }
